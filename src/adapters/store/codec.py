@@ -1,0 +1,109 @@
+"""Domain events to stored bytes and back: eventsourcing's Mapper with msgspec.
+
+eventsourcing's own JSON transcoder tags every non-JSON value (``{"_type_": "uuid_hex",
+...}``) so it can decode without knowing the event class. msgspec does better: it encodes
+plain JSON and decodes *by type*, so the mapper here decodes each payload against the
+fields declared on its event class. UUID, date, datetime, Decimal, enums and nested
+structures (msgspec Structs, dataclasses, tuples, dicts) come back exactly as they went in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import resolve_topic
+
+_STORED_SEPARATELY = frozenset({"originator_id", "originator_version"})
+
+
+class MsgspecTranscoder(Transcoder):
+    """Plain JSON via msgspec; ``decode_as`` restores the declared types."""
+
+    def __init__(self) -> None:
+        self._encoder = msgspec.json.Encoder(decimal_format="string")
+
+    def encode(self, obj: Any) -> bytes:
+        return self._encoder.encode(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return msgspec.json.decode(data)
+
+    def decode_as(self, data: bytes, type_: Any) -> Any:
+        return _decoder(type_).decode(data)
+
+
+@functools.cache
+def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(type_)
+
+
+@functools.cache
+def _state_type(event_class: Any) -> type[msgspec.Struct]:
+    """A Struct with the event class's stored fields, to decode its payload by type."""
+    hints = typing.get_type_hints(event_class)
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field in dataclasses.fields(event_class):
+        if field.name in _STORED_SEPARATELY:
+            continue
+        if field.default is not dataclasses.MISSING:
+            fields.append((field.name, hints[field.name], field.default))
+        else:
+            fields.append((field.name, hints[field.name]))
+    fields.sort(key=len)  # fields with defaults last, as Structs require
+    fields.append(("class_version", int, 1))
+    return msgspec.defstruct(f"{event_class.__qualname__}State", fields)
+
+
+class MsgspecMapper(Mapper[UUID]):
+    """eventsourcing's Mapper, decoding each payload by its event class's field types."""
+
+    transcoder: MsgspecTranscoder
+
+    def __init__(self, transcoder: MsgspecTranscoder | None = None) -> None:
+        super().__init__(transcoder or MsgspecTranscoder())
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        try:
+            decoded = self.transcoder.decode_as(stored_event.state, _state_type(cls))
+            state = msgspec.structs.asdict(decoded)
+            from_version = state.pop("class_version")
+            class_version = getattr(cls, "class_version", 1)
+            if from_version < class_version:
+                state = self._upcast(cls, stored_event.state, from_version, class_version)
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            raise MapperDeserialisationError(
+                f"cannot decode stored event {stored_event.topic} of {stored_event.originator_id} "
+                f"at version {stored_event.originator_version}: {error}"
+            ) from error
+        state["originator_id"] = UUID(str(stored_event.originator_id))
+        state["originator_version"] = stored_event.originator_version
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", state)
+        return typing.cast(DomainEventProtocol[UUID], domain_event)
+
+    def _upcast(
+        self, cls: Any, data: bytes, from_version: int, class_version: int
+    ) -> dict[str, Any]:
+        """Old payloads: upcast the plain JSON as eventsourcing does, then restore types."""
+        state: dict[str, Any] = self.transcoder.decode(data)
+        state.pop("class_version", None)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        typed = msgspec.convert(state, _state_type(cls))
+        result = msgspec.structs.asdict(typed)
+        result.pop("class_version")
+        return result

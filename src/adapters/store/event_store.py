@@ -1,0 +1,387 @@
+"""The event log in PostgreSQL, through asyncpg only.
+
+Appends are atomic across streams and guarded by each stream's expected version; reads
+serve one stream (optionally as it stood at a past position) or the whole log after a
+cursor, in an order a follower can trust. Why that order is safe is explained in
+docs/design.md ("Following the log").
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
+from uuid import UUID
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from adapters.store.hashing import GENESIS, canonical_instant, chain_hash
+from adapters.store.records import (
+    LogBatch,
+    LogCursor,
+    Metadata,
+    RecordedEvent,
+    StreamAppend,
+)
+from adapters.store.wakeup import LogWakeup
+from application.errors import ConcurrencyError
+
+
+class EventStoreError(Exception):
+    """A misuse of the event store (a programming error, not a user's)."""
+
+
+class UnknownPosition(LookupError):
+    """No event is stored at the position given as a cursor."""
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        super().__init__(f"no event is stored at position {position}")
+
+
+COLUMNS = (
+    "position, transaction_id, event_id, stream_id, stream_type, version, type, payload, "
+    "actor_organization_id, actor_token_id, correlation_id, causation_id, request_id, "
+    "recorded_at, hash"
+)
+
+_HEADS = """
+SELECT x.stream_id, x.expected, h.hash,
+       coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = x.stream_id), 0) AS actual
+FROM unnest($1::uuid[], $2::int[]) AS x(stream_id, expected)
+LEFT JOIN events h ON h.stream_id = x.stream_id AND h.version = x.expected
+"""
+
+_ACTUAL_VERSIONS = """
+SELECT x.stream_id,
+       coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = x.stream_id), 0) AS actual
+FROM unnest($1::uuid[]) AS x(stream_id)
+"""
+
+# One statement: the version check and the insert see the same snapshot, and the
+# transaction gets its id only here, after every stream head it builds on committed.
+_INSERT = """
+WITH expected(stream_id, version) AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[])
+), stale AS (
+    SELECT 1 FROM expected x
+    WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = x.stream_id), 0)
+          <> x.version
+    LIMIT 1
+)
+INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
+                    actor_organization_id, actor_token_id, correlation_id, causation_id,
+                    request_id, recorded_at)
+SELECT r.event_id, r.stream_id, r.stream_type, r.version, r.type, r.payload, r.hash,
+       $10, $11, $12, $13, $14, $15
+FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::json[], $9::bytea[])
+     AS r(event_id, stream_id, stream_type, version, type, payload, hash)
+WHERE NOT EXISTS (SELECT 1 FROM stale)
+RETURNING position
+"""
+
+_READ_AFTER = f"""
+WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+SELECT {COLUMNS}, (transaction_id >= horizon.xmin) AS beyond
+FROM events, horizon
+WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+ORDER BY transaction_id, position
+LIMIT $3
+"""
+
+
+def recorded_event(row: asyncpg.Record) -> RecordedEvent:
+    return RecordedEvent(
+        position=row[0],
+        transaction_id=row[1],
+        event_id=row[2],
+        stream_id=row[3],
+        stream_type=row[4],
+        version=row[5],
+        type=row[6],
+        payload=row[7],
+        metadata=Metadata(
+            actor_organization_id=row[8],
+            actor_token_id=row[9],
+            correlation_id=row[10],
+            causation_id=row[11],
+            request_id=row[12],
+            recorded_at=row[13],
+        ),
+        hash=row[14],
+    )
+
+
+class _HeadCache:
+    """The last (version, hash) of recently touched streams, to skip a read per append.
+
+    Version v of a stream, once committed, never changes, so a cached (v, hash) is
+    always right for an append that expects v; any other expectation is a miss.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._heads: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
+
+    def hash_at(self, stream_id: UUID, version: int) -> bytes | None:
+        head = self._heads.get(stream_id)
+        if head is None or head[0] != version:
+            return None
+        self._heads.move_to_end(stream_id)
+        return head[1]
+
+    def remember(self, stream_id: UUID, version: int, hash_: bytes) -> None:
+        self._heads[stream_id] = (version, hash_)
+        self._heads.move_to_end(stream_id)
+        if len(self._heads) > self._size:
+            self._heads.popitem(last=False)
+
+
+Heads = dict[UUID, tuple[int, bytes]]
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+
+
+class StoreTransaction:
+    """Appends inside a transaction the caller controls (see ``PostgresEventStore.transaction``)."""
+
+    def __init__(self, store: PostgresEventStore, connection: Connection) -> None:
+        self._store = store
+        self.connection = connection
+        self.heads: Heads = {}
+        self._checked = False
+
+    async def append(self, streams: Sequence[StreamAppend], metadata: Metadata) -> list[int]:
+        if not self._checked:
+            # The log's order rests on a transaction getting its id at its first append.
+            assigned = await self.connection.fetchval("SELECT pg_current_xact_id_if_assigned()")
+            if assigned is not None:
+                raise EventStoreError(
+                    "append must be the first write of its transaction: this transaction "
+                    "already wrote something else"
+                )
+            self._checked = True
+        positions, heads = await self._store._append_on(self.connection, streams, metadata)
+        self.heads.update(heads)
+        return positions
+
+
+class PostgresEventStore:
+    def __init__(
+        self, pool: asyncpg.Pool[Any], wakeup: LogWakeup | None = None, *, head_cache: int = 100_000
+    ) -> None:
+        self.pool = pool
+        self.wakeup = wakeup
+        self._heads = _HeadCache(head_cache)
+
+    # -- writing -----------------------------------------------------------------
+    async def append(self, streams: Sequence[StreamAppend], metadata: Metadata) -> list[int]:
+        """Store the events of every stream, all or nothing; return their positions.
+
+        Raises ConcurrencyError, naming the stream and both versions, when a stream is
+        not at its expected version; nothing is written then.
+        """
+        async with self.pool.acquire() as connection:
+            positions, heads = await self._append_on(connection, streams, metadata)
+        self._committed(heads)
+        return positions
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTransaction]:
+        """A transaction of the caller's, for appends that must commit with other writes
+        (those writes coming after the append). Followers are woken at commit."""
+        async with self.pool.acquire() as connection:
+            store_transaction = StoreTransaction(self, connection)
+            async with connection.transaction():
+                yield store_transaction
+        self._committed(store_transaction.heads)
+
+    def _committed(self, heads: Heads) -> None:
+        for stream_id, (version, hash_) in heads.items():
+            self._heads.remember(stream_id, version, hash_)
+        if heads and self.wakeup is not None:
+            self.wakeup.appended()
+
+    async def _append_on(
+        self,
+        connection: Connection,
+        streams: Sequence[StreamAppend],
+        metadata: Metadata,
+    ) -> tuple[list[int], Heads]:
+        _check_shape(streams, metadata)
+        previous = await self._previous_hashes(connection, streams)
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+        heads: Heads = {}
+        for stream in streams:
+            hash_ = previous[stream.stream_id]
+            version = stream.expected_version
+            for event in stream.events:
+                version += 1
+                hash_ = chain_hash(
+                    hash_,
+                    event_id=event.event_id,
+                    stream_id=stream.stream_id,
+                    stream_type=stream.stream_type,
+                    version=version,
+                    type=event.type,
+                    payload=event.payload,
+                    metadata=metadata,
+                )
+                for column, value in zip(
+                    columns,
+                    (
+                        event.event_id,
+                        stream.stream_id,
+                        stream.stream_type,
+                        version,
+                        event.type,
+                        event.payload,
+                        hash_,
+                    ),
+                    strict=True,
+                ):
+                    column.append(value)
+            if stream.events:
+                heads[stream.stream_id] = (version, hash_)
+        try:
+            rows = await connection.fetch(
+                _INSERT,
+                [s.stream_id for s in streams],
+                [s.expected_version for s in streams],
+                *columns,
+                metadata.actor_organization_id,
+                metadata.actor_token_id,
+                metadata.correlation_id,
+                metadata.causation_id,
+                metadata.request_id,
+                metadata.recorded_at,
+            )
+        except asyncpg.UniqueViolationError as error:
+            if error.constraint_name == "events_stream_version":
+                raise await self._stale(streams) from None
+            raise EventStoreError(f"an event id is already stored: {error.detail}") from None
+        if len(rows) != len(columns[0]):
+            raise await self._stale(streams)
+        return sorted(row[0] for row in rows), heads
+
+    async def _previous_hashes(
+        self, connection: Connection, streams: Sequence[StreamAppend]
+    ) -> dict[UUID, bytes]:
+        previous: dict[UUID, bytes] = {}
+        missing = []
+        for stream in streams:
+            if stream.expected_version == 0:
+                previous[stream.stream_id] = GENESIS
+                continue
+            cached = self._heads.hash_at(stream.stream_id, stream.expected_version)
+            if cached is None:
+                missing.append(stream)
+            else:
+                previous[stream.stream_id] = cached
+        if missing:
+            rows = await connection.fetch(
+                _HEADS,
+                [s.stream_id for s in missing],
+                [s.expected_version for s in missing],
+            )
+            for row in rows:
+                if row["actual"] != row["expected"] or row["hash"] is None:
+                    raise ConcurrencyError(row["stream_id"], row["expected"], row["actual"])
+                previous[row["stream_id"]] = row["hash"]
+        return previous
+
+    async def _stale(self, streams: Sequence[StreamAppend]) -> ConcurrencyError:
+        """The error for a refused append, with the versions now committed (read on a
+        connection of its own: the appending transaction may be aborted by then)."""
+        expected = {s.stream_id: s.expected_version for s in streams}
+        rows = await self.pool.fetch(_ACTUAL_VERSIONS, list(expected))
+        for row in rows:
+            if row["actual"] != expected[row["stream_id"]]:
+                return ConcurrencyError(row["stream_id"], expected[row["stream_id"]], row["actual"])
+        # The conflicting writer's version was taken, so some stream moved past us.
+        first = streams[0]
+        return ConcurrencyError(first.stream_id, first.expected_version, first.expected_version + 1)
+
+    # -- reading -----------------------------------------------------------------
+    async def read_stream(
+        self,
+        stream_id: UUID,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        up_to_position: int | None = None,
+    ) -> list[RecordedEvent]:
+        """The events of one stream in version order; with ``up_to_position`` only those
+        at or before that place in the log (the stream as it stood then)."""
+        conditions = ["stream_id = $1", "version >= $2"]
+        arguments: list[Any] = [stream_id, from_version]
+        if to_version is not None:
+            arguments.append(to_version)
+            conditions.append(f"version <= ${len(arguments)}")
+        async with self.pool.acquire() as connection:
+            if up_to_position is not None:
+                cursor = await self._cursor_on(connection, up_to_position)
+                arguments += [cursor.transaction_id, cursor.position]
+                conditions.append(
+                    "(transaction_id, position) <= "
+                    f"(${len(arguments) - 1}::xid8, ${len(arguments)})"
+                )
+            rows = await connection.fetch(
+                f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(conditions)} ORDER BY version",
+                *arguments,
+            )
+        events = [recorded_event(row) for row in rows]
+        if events and to_version is None and up_to_position is None:
+            last = events[-1]
+            self._heads.remember(stream_id, last.version, last.hash)
+        return events
+
+    async def read_after(self, cursor: LogCursor, limit: int = 1000) -> LogBatch:
+        """Up to ``limit`` events after ``cursor`` in log order, none of which a later
+        commit can precede. ``held_back`` says newer events exist but must wait until the
+        transactions older than them have finished."""
+        async with self.pool.acquire() as connection:
+            rows = await connection.fetch(
+                _READ_AFTER, cursor.transaction_id, cursor.position, limit
+            )
+        events: list[RecordedEvent] = []
+        for row in rows:
+            if row["beyond"]:
+                return LogBatch(events, held_back=True)
+            events.append(recorded_event(row))
+        return LogBatch(events, held_back=False)
+
+    async def cursor_at(self, position: int) -> LogCursor:
+        """The log cursor of the event at ``position`` (0 is the start of the log)."""
+        async with self.pool.acquire() as connection:
+            return await self._cursor_on(connection, position)
+
+    @staticmethod
+    async def _cursor_on(connection: Connection, position: int) -> LogCursor:
+        if position == 0:
+            return LogCursor(0, 0)
+        transaction_id = await connection.fetchval(
+            "SELECT transaction_id FROM events WHERE position = $1", position
+        )
+        if transaction_id is None:
+            raise UnknownPosition(position)
+        return LogCursor(transaction_id, position)
+
+    async def last_position(self) -> int:
+        async with self.pool.acquire() as connection:
+            value = await connection.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        return int(value)
+
+
+def _check_shape(streams: Sequence[StreamAppend], metadata: Metadata) -> None:
+    canonical_instant(metadata.recorded_at)  # refuses a naive recorded_at
+    if not streams:
+        raise EventStoreError("an append needs at least one stream")
+    seen = set()
+    for stream in streams:
+        if stream.stream_id in seen:
+            raise EventStoreError(f"stream {stream.stream_id} appears twice in one append")
+        if stream.expected_version < 0:
+            raise EventStoreError(f"stream {stream.stream_id}: expected version is negative")
+        seen.add(stream.stream_id)

@@ -1,0 +1,91 @@
+"""Loading eventsourcing aggregates from the log and saving what they decided."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import BaseAggregate, CanMutateAggregate
+from eventsourcing.persistence import StoredEvent
+
+from adapters.store.codec import MsgspecMapper
+from adapters.store.event_store import PostgresEventStore, StoreTransaction
+from adapters.store.records import Metadata, NewEvent, RecordedEvent, StreamAppend
+
+A = TypeVar("A", bound=BaseAggregate[UUID])
+
+
+class AggregateNotFound(LookupError):
+    def __init__(self, aggregate_id: UUID) -> None:
+        self.aggregate_id = aggregate_id
+        super().__init__(f"no aggregate {aggregate_id}")
+
+
+class AggregateRepository:
+    """Aggregates by id, as they are now or as they stood at a version or log position;
+    ``save`` appends the pending events of several aggregates in one transaction."""
+
+    def __init__(self, store: PostgresEventStore, mapper: MsgspecMapper | None = None) -> None:
+        self.store = store
+        self.mapper = mapper or MsgspecMapper()
+
+    async def get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        position: int | None = None,
+    ) -> A:
+        records = await self.store.read_stream(
+            aggregate_id, to_version=version, up_to_position=position
+        )
+        if not records:
+            raise AggregateNotFound(aggregate_id)
+        aggregate: Any = None
+        for record in records:
+            aggregate = self.decode(record).mutate(aggregate)
+        if not isinstance(aggregate, cls):
+            raise AggregateNotFound(aggregate_id)
+        return aggregate
+
+    def decode(self, record: RecordedEvent) -> CanMutateAggregate[UUID]:
+        event = self.mapper.to_domain_event(
+            StoredEvent(record.stream_id, record.version, record.type, record.payload)
+        )
+        return event  # type: ignore[return-value]
+
+    def pending(self, aggregates: Sequence[BaseAggregate[UUID]]) -> list[StreamAppend]:
+        """The aggregates' pending events as appends, collecting them from the aggregates."""
+        appends = []
+        for aggregate in aggregates:
+            events = aggregate.collect_events()
+            if not events:
+                continue
+            expected = events[0].originator_version - 1
+            stored = [self.mapper.to_stored_event(event) for event in events]
+            appends.append(
+                StreamAppend(
+                    stream_id=aggregate.id,
+                    stream_type=type(aggregate).__name__,
+                    expected_version=expected,
+                    events=[NewEvent(uuid.uuid4(), s.topic, s.state) for s in stored],
+                )
+            )
+        return appends
+
+    async def save(
+        self,
+        *aggregates: BaseAggregate[UUID],
+        metadata: Metadata,
+        transaction: StoreTransaction | None = None,
+    ) -> list[int]:
+        """Append every pending event of ``aggregates`` at once; return their positions."""
+        appends = self.pending(aggregates)
+        if not appends:
+            return []
+        if transaction is not None:
+            return await transaction.append(appends, metadata)
+        return await self.store.append(appends, metadata)

@@ -1,0 +1,37 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+
+from adapters.store.records import Metadata, NewEvent, StreamAppend
+
+T0 = datetime(2024, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def metadata(**overrides: object) -> Metadata:
+    fields: dict[str, object] = {
+        "recorded_at": T0,
+        "actor_organization_id": "ban-tuyen-giao-tw",
+        "actor_token_id": "token-1",
+        "correlation_id": uuid.UUID(int=1),
+        "causation_id": None,
+        "request_id": "req-1",
+    }
+    fields.update(overrides)
+    return Metadata(**fields)  # type: ignore[arg-type]
+
+
+def new_event(type_: str = "Tested", **payload: object) -> NewEvent:
+    return NewEvent(uuid.uuid4(), type_, msgspec.json.encode(payload or {"n": 1}))
+
+
+def append_to(
+    stream_id: uuid.UUID, expected: int, count: int = 1, stream_type: str = "Test"
+) -> StreamAppend:
+    return StreamAppend(
+        stream_id, stream_type, expected, [new_event(n=expected + i + 1) for i in range(count)]
+    )
