@@ -77,12 +77,12 @@ class MsgspecMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)
         try:
-            decoded = self.transcoder.decode_as(stored_event.state, _state_type(cls))
-            state = msgspec.structs.asdict(decoded)
-            from_version = state.pop("class_version")
-            class_version = getattr(cls, "class_version", 1)
-            if from_version < class_version:
-                state = self._upcast(cls, stored_event.state, from_version, class_version)
+            if getattr(cls, "class_version", 1) > 1:
+                state = self._upcast(cls, stored_event.state)
+            else:
+                decoded = self.transcoder.decode_as(stored_event.state, _state_type(cls))
+                state = msgspec.structs.asdict(decoded)
+                del state["class_version"]
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
                 f"cannot decode stored event {stored_event.topic} of {stored_event.originator_id} "
@@ -94,16 +94,14 @@ class MsgspecMapper(Mapper[UUID]):
         object.__setattr__(domain_event, "__dict__", state)
         return typing.cast(DomainEventProtocol[UUID], domain_event)
 
-    def _upcast(
-        self, cls: Any, data: bytes, from_version: int, class_version: int
-    ) -> dict[str, Any]:
-        """Old payloads: upcast the plain JSON as eventsourcing does, then restore types."""
+    def _upcast(self, cls: Any, data: bytes) -> dict[str, Any]:
+        """A class that has changed shape: upcast the plain JSON from the version it was
+        stored in, as eventsourcing does, then restore the declared types."""
         state: dict[str, Any] = self.transcoder.decode(data)
-        state.pop("class_version", None)
-        while from_version < class_version:
+        from_version = state.pop("class_version", 1)
+        while from_version < cls.class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        typed = msgspec.convert(state, _state_type(cls))
-        result = msgspec.structs.asdict(typed)
-        result.pop("class_version")
+        result = msgspec.structs.asdict(msgspec.convert(state, _state_type(cls)))
+        del result["class_version"]
         return result
