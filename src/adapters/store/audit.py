@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from adapters.store.database import Connection
 from adapters.store.event_store import COLUMNS, recorded_event
 from adapters.store.hashing import GENESIS, chain_hash
 from adapters.store.records import RecordedEvent
@@ -72,9 +71,7 @@ class _Chain:
         self.hash = event.hash
 
 
-async def verify_chains(
-    connection: asyncpg.Connection[Any], stream_id: UUID | None = None
-) -> ChainReport:
+async def verify_chains(connection: Connection, stream_id: UUID | None = None) -> ChainReport:
     """Walk every stream (or one) in version order in one consistent snapshot."""
     where, arguments = ("WHERE stream_id = $1", [stream_id]) if stream_id else ("", [])
     query = f"SELECT {COLUMNS} FROM events {where} ORDER BY stream_id, version"

@@ -13,10 +13,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+"""A connection of its own or one lent by a pool: every query here takes either."""
 
 _MIGRATIONS_LOCK = 7_401_001  # advisory lock key, any constant unique to this purpose
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -72,7 +76,7 @@ def shipped_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def migrate(connection: asyncpg.Connection[Any]) -> list[Migration]:
+async def migrate(connection: Connection) -> list[Migration]:
     """Apply the shipped migrations not yet applied; return those applied now."""
     await connection.execute("SELECT pg_advisory_lock($1)", _MIGRATIONS_LOCK)
     try:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
+from adapters.store.database import Connection
 from adapters.store.hashing import GENESIS, canonical_instant, chain_hash
 from adapters.store.records import (
     LogBatch,
@@ -140,7 +140,6 @@ class _HeadCache:
 
 
 Heads = dict[UUID, tuple[int, bytes]]
-Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 
 class StoreTransaction:

@@ -1,0 +1,79 @@
+"""The ``khoagiao`` command: one verb per job (serve, audit, bench, ...).
+
+Every failure a user can cause or fix (configuration, an unreachable server, a busy
+port, an unusable data directory) ends in one line on stderr and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from adapters.embedded.errors import EmbeddedServerError
+from adapters.store.database import MigrationError
+from khoagiao.config import ConfigError, Settings
+from khoagiao.runtime import ServiceUnavailable
+
+USER_ERRORS = (ConfigError, EmbeddedServerError, ServiceUnavailable, MigrationError)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="khoagiao",
+        description="Track the khoa giáo guidance cascade: documents, tasks, reports, inspections.",
+    )
+    verbs = root.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    verbs.add_parser("serve", help="run the HTTP API (embedded PostgreSQL and NATS by default)")
+
+    audit = verbs.add_parser("audit", help="prove the event log unaltered")
+    audit_verbs = audit.add_subparsers(dest="audit_verb", required=True, metavar="ACTION")
+    verify = audit_verbs.add_parser("verify", help="check every stream's hash chain")
+    verify.add_argument("--stream", help="check only this stream id (a UUID)")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    bench = verbs.add_parser("bench", help="measure throughput")
+    bench_verbs = bench.add_subparsers(dest="bench_verb", required=True, metavar="WHAT")
+    store = bench_verbs.add_parser("store", help="event store appends and log following")
+    store.add_argument("--json", action="store_true", help="print one JSON object")
+    store.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the workload counts (default 1)"
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        return _dispatch(arguments, settings)
+    except USER_ERRORS as error:
+        print(f"khoagiao: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.verb == "serve":
+        from khoagiao.serve import serve
+
+        return serve(settings)
+    if arguments.verb == "audit":
+        from adapters.cli.audit import verify
+
+        return verify(settings, stream=arguments.stream, as_json=arguments.json)
+    if arguments.verb == "bench":
+        from adapters.cli.bench import store
+
+        return store(settings, as_json=arguments.json, scale=arguments.scale)
+    raise AssertionError(arguments.verb)

@@ -1,0 +1,47 @@
+"""``GET /health``: can this instance do its work right now?"""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+from litestar import Response, get
+from litestar.datastructures import State
+
+from adapters.nats.connection import NatsLink
+from adapters.store.event_store import PostgresEventStore
+
+
+class DatabaseHealth(msgspec.Struct):
+    connected: bool
+    last_position: int | None
+    error: str | None = None
+
+
+class NatsHealth(msgspec.Struct):
+    connected: bool
+    url: str
+
+
+class Health(msgspec.Struct):
+    status: str
+    """``ok`` when the database and NATS both answer, else ``degraded``."""
+    database: DatabaseHealth
+    nats: NatsHealth
+
+
+@get("/health", operation_id="getHealth", tags=["operations"], summary="Service health")
+async def health(state: State) -> Response[Health]:
+    """200 when PostgreSQL and NATS both answer, 503 otherwise; with the log's last position."""
+    store: PostgresEventStore = state.store
+    nats: NatsLink = state.nats
+    try:
+        database = DatabaseHealth(True, await store.last_position())
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        database = DatabaseHealth(False, None, str(error) or type(error).__name__)
+    up = database.connected and nats.connected
+    report = Health(
+        status="ok" if up else "degraded",
+        database=database,
+        nats=NatsHealth(nats.connected, nats.url),
+    )
+    return Response(report, status_code=200 if up else 503)

@@ -1,0 +1,80 @@
+"""``khoagiao serve``: the HTTP service, on embedded servers unless told otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import signal
+import socket
+from types import FrameType
+
+import uvicorn
+
+from adapters.http.app import create_app
+from khoagiao.config import Settings
+from khoagiao.runtime import Endpoints, ServiceUnavailable, endpoints, redacted
+from khoagiao.services import open_services
+
+_log = logging.getLogger("khoagiao")
+
+
+class Terminated(SystemExit):
+    """SIGTERM, turned into an exception so that every server we started is stopped."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(0)
+
+
+def bind(settings: Settings) -> socket.socket:
+    """Take the HTTP port first, so a busy port fails before any server starts."""
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ServiceUnavailable(
+                f"port {settings.port} on {settings.host} is in use: stop the program using "
+                "it or choose another port with KHOAGIAO_PORT"
+            ) from None
+        raise ServiceUnavailable(
+            f"cannot listen on {settings.host}:{settings.port} ({error.strerror}): "
+            "check KHOAGIAO_HOST and KHOAGIAO_PORT"
+        ) from None
+    sock.listen(1024)
+    return sock
+
+
+def serve(settings: Settings) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    sock = bind(settings)
+    try:
+        with endpoints(settings, serving=True) as found:
+            _log.info("database %s", redacted(found.database_url))
+            _log.info("NATS %s", found.nats_url)
+            asyncio.run(_serve(settings, found, sock))
+    except (KeyboardInterrupt, Terminated):
+        pass
+    finally:
+        sock.close()
+    _log.info("stopped")
+    return 0
+
+
+async def _serve(settings: Settings, found: Endpoints, sock: socket.socket) -> None:
+    async with open_services(settings, found) as services:
+        app = create_app(store=services.store, nats=services.nats)
+        config = uvicorn.Config(
+            app,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        host, port = sock.getsockname()[:2]
+        _log.info("serving on http://%s:%s (API docs at /schema)", host, port)
+        await server.serve(sockets=[sock])
