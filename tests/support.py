@@ -8,8 +8,16 @@ from datetime import UTC, datetime
 import msgspec
 
 from adapters.store.records import Metadata, NewEvent, StreamAppend
+from application.ports import CommandContext
+from domain.permissions import Actor, Role
 
 T0 = datetime(2024, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def context(
+    organisation: str = "ban-tuyen-giao-tw", role: Role = Role.ADMIN, at: datetime = T0
+) -> CommandContext:
+    return CommandContext(Actor(organisation, role, "token-1"), at, uuid.UUID(int=1))
 
 
 def metadata(**overrides: object) -> Metadata:

@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.repository import AggregateNotFound, AggregateRepository
 from application.errors import ConcurrencyError
-from tests.support import metadata
+from tests.support import context
 
 AT = datetime(2024, 1, 24, 9, 30, tzinfo=UTC)
 
@@ -32,7 +32,7 @@ async def test_an_aggregate_is_rebuilt_from_its_stream(store: PostgresEventStore
     repository = AggregateRepository(store)
     guidance = Guidance("76-HD/BTGTU", date(2024, 1, 24))
     guidance.amend("deadline of section II moved")
-    positions = await repository.save(guidance, metadata=metadata())
+    positions = await repository.save(guidance, context=context())
 
     loaded = await repository.get(Guidance, guidance.id)
 
@@ -49,11 +49,11 @@ async def test_an_aggregate_loads_as_it_stood_at_a_version_or_a_position(
 ) -> None:
     repository = AggregateRepository(store)
     guidance = Guidance("25-HD/BTGQU", date(2024, 1, 30))
-    [issued] = await repository.save(guidance, metadata=metadata())
+    [issued] = await repository.save(guidance, context=context())
     guidance.amend("first")
-    [first] = await repository.save(guidance, metadata=metadata())
+    [first] = await repository.save(guidance, context=context())
     guidance.amend("second")
-    await repository.save(guidance, metadata=metadata())
+    await repository.save(guidance, context=context())
 
     assert (await repository.get(Guidance, guidance.id, version=1)).amendments == []
     assert (await repository.get(Guidance, guidance.id, position=issued)).amendments == []
@@ -66,16 +66,16 @@ async def test_a_save_from_a_stale_copy_is_refused_and_stores_nothing(
 ) -> None:
     repository = AggregateRepository(store)
     guidance = Guidance("128-HD/BTGTW", date(2023, 12, 22))
-    await repository.save(guidance, metadata=metadata())
+    await repository.save(guidance, context=context())
     mine = await repository.get(Guidance, guidance.id)
     theirs = await repository.get(Guidance, guidance.id)
     other = Guidance("102-HD/BTGTU", date(2024, 1, 5))
 
     theirs.amend("theirs")
-    await repository.save(theirs, metadata=metadata())
+    await repository.save(theirs, context=context())
     mine.amend("mine")
     with pytest.raises(ConcurrencyError) as refused:
-        await repository.save(other, mine, metadata=metadata())
+        await repository.save(other, mine, context=context())
 
     assert (refused.value.stream_id, refused.value.expected, refused.value.actual) == (
         guidance.id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 
 Writer = Callable[[int], Awaitable[None]]
@@ -41,14 +41,40 @@ def threaded(append: Callable[[], None], executor: Executor) -> Writer:
     return run
 
 
-async def timed_appends(writers: Sequence[Writer], appends: int, *, warmup: int) -> float:
-    """Seconds for every writer to make ``appends`` appends at once, after ``warmup``
-    untimed ones each (connections opened, statements prepared, streams created)."""
-    if warmup:
-        await asyncio.gather(*(writer(warmup) for writer in writers))
+async def timed_appends(writers: Sequence[Writer], appends: int) -> float:
+    """Seconds for every writer to make ``appends`` appends, all writers at once."""
     started = time.perf_counter()
     await asyncio.gather(*(writer(appends) for writer in writers))
     return time.perf_counter() - started
+
+
+async def interleaved(
+    variants: Mapping[str, Sequence[Writer]], appends: int, *, warmup: int, rounds: int
+) -> dict[str, float]:
+    """Seconds each variant's writers took to make ``appends`` appends apiece.
+
+    Every variant is warmed up first (connections opened, statements prepared, streams
+    created: ``warmup`` untimed appends per writer). The timed appends are then cut into
+    ``rounds`` slices taken by the variants in turn, the first to go changing each round,
+    so that a disturbance of the machine (autovacuum, a checkpoint, a noisy neighbour)
+    is shared out instead of landing on whichever variant happened to be running.
+    """
+    for writers in variants.values():
+        if warmup:
+            await asyncio.gather(*(writer(warmup) for writer in writers))
+    names = list(variants)
+    seconds = dict.fromkeys(names, 0.0)
+    for turn, share in enumerate(_shares(appends, rounds)):
+        first = turn % len(names)
+        for name in names[first:] + names[:first]:
+            seconds[name] += await timed_appends(variants[name], share)
+    return seconds
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    """``total`` cut into at most ``parts`` near-equal positive slices."""
+    parts = max(1, min(parts, total))
+    return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
 
 
 def per_second(count: int, seconds: float) -> float:

@@ -34,14 +34,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import asyncpg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, PersistenceError, Transcoding
 
-from adapters.bench.measure import Writer, looping, per_second, threaded, timed_appends
+from adapters.bench.measure import Writer, interleaved, looping, per_second, threaded
 from adapters.store.codec import MsgspecMapper
 from adapters.store.database import create_pool, migrate, with_database
 from adapters.store.event_store import PostgresEventStore
@@ -107,15 +108,28 @@ BULK = Workload("bulk_1x1000", writers=1, events_per_append=1000, appends=50, wa
 FOLLOW_MINIMUM = 50_000  # events in the log the follower reads, at scale 1
 FOLLOW_BATCH = 2000
 
+ROUNDS = 4  # slices of each compared workload, taken by the three variants in turn
+
 WriterFactory = Callable[[int], Writer]
 """A fresh writer, on a stream of its own, making appends of the given number of events."""
 
 
-async def _measure(workload: Workload, new_writer: WriterFactory, scale: float) -> float:
-    writers = [new_writer(workload.events_per_append) for _ in range(workload.writers)]
+async def measure(
+    workload: Workload, variants: dict[str, WriterFactory], scale: float
+) -> dict[str, float]:
+    """Events per second of each variant on ``workload``, the variants interleaved."""
     appends = workload.scaled(scale)
-    seconds = await timed_appends(writers, appends, warmup=workload.warmup)
-    return per_second(workload.writers * appends * workload.events_per_append, seconds)
+    seconds = await interleaved(
+        {
+            name: [new_writer(workload.events_per_append) for _ in range(workload.writers)]
+            for name, new_writer in variants.items()
+        },
+        appends,
+        warmup=workload.warmup,
+        rounds=ROUNDS if len(variants) > 1 else 1,
+    )
+    events = workload.writers * appends * workload.events_per_append
+    return {name: per_second(events, spent) for name, spent in seconds.items()}
 
 
 # -- ours ------------------------------------------------------------------------------
@@ -182,7 +196,7 @@ def reference_env(dsn: str, pool_size: int) -> dict[str, str]:
     A unix-socket DSN gives its directory as the host, which libpq accepts as such.
     """
     try:
-        from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
+        from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415 - optional extra
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise RuntimeError(
             "the reference needs eventsourcing's PostgreSQL persistence: "
@@ -249,7 +263,9 @@ FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::json[
 
 class Raw:
     """One autocommit INSERT per append of rows as big as ours, with nothing computed:
-    the payload is encoded once up front and the hash is a constant."""
+    the payload is encoded once up front and the hash is a constant. It borrows ours's
+    pool (same acquire, same reset on release), so ours / raw isolates the event store's
+    own work from what the pool and the server cost anyway."""
 
     def __init__(self, pool: asyncpg.Pool[Any]) -> None:
         self.pool = pool
@@ -336,35 +352,40 @@ async def run_store_benchmark(
 ) -> Results:
     """Run every workload in a scratch database of the server of ``admin_dsn``; events
     per second for each, plus the reference's and the floor's where they apply."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
     report = progress or (lambda _: None)
     writers = max(w.writers for w in COMPARED)
     results: Results = {}
     async with scratch_database(admin_dsn) as dsn:
-        report(f"scratch database {dsn.rsplit('/', 1)[-1].split('?')[0]}")
+        report(f"scratch database {urlsplit(dsn).path.lstrip('/')}")
         pool = await create_pool(dsn, min_size=writers, max_size=writers + 4)
         reference: Reference | None = None
         try:
             ours, raw = Ours(pool), Raw(pool)
             reference = await asyncio.to_thread(Reference, dsn, writers)
             for workload in COMPARED:
-                figures: dict[str, float] = {}
-                for key, variant in (
-                    ("events_per_s", ours.writer),
-                    ("reference_events_per_s", reference.writer),
-                    ("raw_events_per_s", raw.writer),
-                ):
-                    figures[key] = await _measure(workload, variant, scale)
-                    report(f"{workload.name:<13} {key:<23} {figures[key]:>12,.0f}")
+                report(f"{workload.name}: ours, reference and raw in {ROUNDS} rounds")
+                figures = await measure(
+                    workload,
+                    {
+                        "events_per_s": ours.writer,
+                        "reference_events_per_s": reference.writer,
+                        "raw_events_per_s": raw.writer,
+                    },
+                    scale,
+                )
                 figures["vs_reference"] = (
                     figures["events_per_s"] / figures["reference_events_per_s"]
                 )
                 figures["vs_raw"] = figures["events_per_s"] / figures["raw_events_per_s"]
                 results[workload.name] = figures
-            bulk = await _measure(BULK, ours.writer, scale)
-            results[BULK.name] = {"events_per_s": bulk}
-            report(f"{BULK.name:<13} {'events_per_s':<23} {bulk:>12,.0f}")
+                report(_line(workload.name, figures))
+            report(f"{BULK.name}: ours")
+            results[BULK.name] = await measure(BULK, {"events_per_s": ours.writer}, scale)
+            report(_line(BULK.name, results[BULK.name]))
             await _fill(ours, round(FOLLOW_MINIMUM * scale), report)
-            results["follow"] = {"events_per_s": await _follow(ours, pool, report)}
+            results["follow"] = {"events_per_s": await _follow(ours, report)}
         finally:
             if reference is not None:
                 await asyncio.to_thread(reference.close)
@@ -374,21 +395,32 @@ async def run_store_benchmark(
 
 async def _fill(ours: Ours, minimum: int, report: Progress) -> None:
     """Top the log up to ``minimum`` events (only needed when scaled down), untimed."""
-    stored = await ours.store.last_position()
-    missing = minimum - stored
+    missing = minimum - await _stored(ours)
     if missing > 0:
         report(f"pre-filling the log with {missing:,} events")
         await ours.writer(BULK.events_per_append)(-(-missing // BULK.events_per_append))
 
 
-async def _follow(ours: Ours, pool: asyncpg.Pool[Any], report: Progress) -> float:
+async def _follow(ours: Ours, report: Progress) -> float:
+    """The follower's rate, once it is known to have read every stored event."""
     count, seconds = await ours.follow()
-    stored = await pool.fetchval("SELECT count(*) FROM events")
+    stored = await _stored(ours)
     if count != stored:
         raise RuntimeError(f"the follower read {count} events of the {stored} stored")
     rate = per_second(count, seconds)
-    report(f"{'follow':<13} {'events_per_s':<23} {rate:>12,.0f}  ({count:,} events)")
+    report(f"follow: {count:,} events read and decoded, {rate:,.0f} events/s")
     return rate
+
+
+async def _stored(ours: Ours) -> int:
+    return int(await ours.store.pool.fetchval("SELECT count(*) FROM events"))
+
+
+def _line(name: str, figures: dict[str, float]) -> str:
+    return f"{name}: " + ", ".join(
+        f"{key} {value:,.2f}" if key.startswith("vs_") else f"{key} {value:,.0f}"
+        for key, value in figures.items()
+    )
 
 
 # -- reporting -------------------------------------------------------------------------
@@ -441,7 +473,7 @@ def main_store(admin_dsn: str, as_json: bool, scale: float) -> int:
 
     try:
         results = asyncio.run(run_store_benchmark(admin_dsn, scale=scale, progress=progress))
-    except (OSError, asyncpg.PostgresError) as error:
+    except (OSError, RuntimeError, asyncpg.PostgresError, PersistenceError) as error:
         print(f"bench store: {error}", file=sys.stderr)
         return 1
     if as_json:

@@ -13,14 +13,27 @@ from eventsourcing.persistence import StoredEvent
 from adapters.store.codec import MsgspecMapper
 from adapters.store.event_store import PostgresEventStore, StoreTransaction
 from adapters.store.records import Metadata, NewEvent, RecordedEvent, StreamAppend
+from application.ports import CommandContext
+from domain.errors import NotFound
 
 A = TypeVar("A", bound=BaseAggregate[UUID])
 
 
-class AggregateNotFound(LookupError):
-    def __init__(self, aggregate_id: UUID) -> None:
+class AggregateNotFound(NotFound):
+    def __init__(self, cls: type[object], aggregate_id: UUID) -> None:
         self.aggregate_id = aggregate_id
-        super().__init__(f"no aggregate {aggregate_id}")
+        super().__init__(f"no {cls.__name__.lower()} {aggregate_id}")
+
+
+def metadata_of(context: CommandContext) -> Metadata:
+    return Metadata(
+        recorded_at=context.recorded_at,
+        actor_organization_id=context.actor.organisation,
+        actor_token_id=context.actor.token_id,
+        correlation_id=context.correlation_id,
+        causation_id=context.causation_id,
+        request_id=context.request_id,
+    )
 
 
 class AggregateRepository:
@@ -42,14 +55,18 @@ class AggregateRepository:
         records = await self.store.read_stream(
             aggregate_id, to_version=version, up_to_position=position
         )
-        if not records:
-            raise AggregateNotFound(aggregate_id)
         aggregate: Any = None
         for record in records:
             aggregate = self.decode(record).mutate(aggregate)
         if not isinstance(aggregate, cls):
-            raise AggregateNotFound(aggregate_id)
+            raise AggregateNotFound(cls, aggregate_id)
         return aggregate
+
+    async def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            return await self.get(cls, aggregate_id)
+        except AggregateNotFound:
+            return None
 
     def decode(self, record: RecordedEvent) -> CanMutateAggregate[UUID]:
         event = self.mapper.to_domain_event(
@@ -79,7 +96,7 @@ class AggregateRepository:
     async def save(
         self,
         *aggregates: BaseAggregate[UUID],
-        metadata: Metadata,
+        context: CommandContext,
         transaction: StoreTransaction | None = None,
     ) -> list[int]:
         """Append every pending event of ``aggregates`` at once; return their positions."""
@@ -87,5 +104,5 @@ class AggregateRepository:
         if not appends:
             return []
         if transaction is not None:
-            return await transaction.append(appends, metadata)
-        return await self.store.append(appends, metadata)
+            return await transaction.append(appends, metadata_of(context))
+        return await self.store.append(appends, metadata_of(context))

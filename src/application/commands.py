@@ -1,0 +1,136 @@
+"""Commands: what a user asks the system to do (imperative names, msgspec Structs).
+
+Each carries the date it takes effect in the world (``effective_on``; today when left
+out); the moment it is recorded comes from the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+
+from domain.assignment import Attachment
+from domain.calendar import Recurrence
+from domain.document import Recipient
+from domain.organisation import Kind, Level
+from domain.task import Review, TaskKind
+
+
+class Command(msgspec.Struct, frozen=True, kw_only=True):
+    effective_on: date | None = None
+
+
+class RegisterOrganisation(Command, frozen=True, kw_only=True):
+    id: str
+    name: str
+    level: Level
+    kind: Kind
+    parent_id: str | None = None
+    issuer_code: str | None = None
+
+
+class RenameOrganisation(Command, frozen=True, kw_only=True):
+    id: str
+    name: str
+
+
+class MoveOrganisation(Command, frozen=True, kw_only=True):
+    id: str
+    parent_id: str
+
+
+class MergeOrganisation(Command, frozen=True, kw_only=True):
+    id: str
+    into_id: str
+
+
+class DissolveOrganisation(Command, frozen=True, kw_only=True):
+    id: str
+
+
+class TaskInput(msgspec.Struct, frozen=True, kw_only=True):
+    kind: TaskKind
+    title: str
+    field: str | None = None
+    resolution: str | None = None
+    review: Review | None = None
+    due_on: date | None = None
+    recurrence: Recurrence | None = None
+    due_days_after_period: int = 10
+    assignee_ids: tuple[str, ...] = ()
+    assignee_kinds: tuple[Kind, ...] = ()
+
+
+class IssueDocument(Command, frozen=True, kw_only=True):
+    """``effective_on`` is the issue date (ngày ban hành)."""
+
+    number: str
+    title: str
+    issuer_id: str
+    term: str | None = None
+    plan_year: int | None = None
+    place: str | None = None
+    signer: str | None = None
+    fields: tuple[str, ...] = ()
+    recipients: tuple[Recipient, ...] = ()
+    implements: UUID | None = None
+    references: tuple[str, ...] = ()
+    tasks: tuple[TaskInput, ...] = ()
+
+
+class AmendDocument(Command, frozen=True, kw_only=True):
+    document_id: UUID
+    summary: str
+    reason: str
+
+
+class SupersedeDocument(Command, frozen=True, kw_only=True):
+    document_id: UUID
+    by_document_id: UUID
+
+
+class RevokeDocument(Command, frozen=True, kw_only=True):
+    document_id: UUID
+    reason: str
+
+
+class AcknowledgeAssignment(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+
+
+class SubmitReport(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    summary: str
+    period: str | None = None
+    document_number: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    figures: dict[str, Decimal] = msgspec.field(default_factory=dict)
+
+
+class AcceptSubmission(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    note: str | None = None
+
+
+class ReturnSubmission(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    reason: str
+
+
+class ExtendDueDate(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    due_on: date
+    reason: str
+
+
+class WaiveAssignment(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    reason: str
+
+
+class CancelAssignment(Command, frozen=True, kw_only=True):
+    assignment_id: UUID
+    reason: str
