@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from adapters.store.event_store import EventStoreError, PostgresEventStore, UnknownPosition
-from adapters.store.hashing import GENESIS, chain_hash
+from adapters.store.hashing import GENESIS, chain_hash, metadata_bytes
 from adapters.store.records import LOG_START, StreamAppend
 from application.errors import ConcurrencyError
 from tests.support import append_to, metadata, new_event
@@ -43,7 +43,7 @@ async def test_an_append_is_stored_with_every_field(store: PostgresEventStore) -
             version=event.version,
             type=event.type,
             payload=event.payload,
-            metadata=event.metadata,
+            metadata=metadata_bytes(event.metadata),
         )
         assert event.hash == expected
         previous = event.hash
@@ -161,7 +161,7 @@ async def test_a_rolled_back_transaction_leaves_no_event_and_no_stale_cache(
         version=3,
         type=events[2].type,
         payload=events[2].payload,
-        metadata=events[2].metadata,
+        metadata=metadata_bytes(events[2].metadata),
     )
 
 

@@ -8,7 +8,7 @@ import msgspec
 
 from adapters.store.database import Connection
 from adapters.store.event_store import COLUMNS, recorded_event
-from adapters.store.hashing import GENESIS, chain_hash
+from adapters.store.hashing import GENESIS, chain_hash, metadata_bytes
 from adapters.store.records import RecordedEvent
 
 
@@ -61,7 +61,7 @@ class _Chain:
             version=event.version,
             type=event.type,
             payload=event.payload,
-            metadata=event.metadata,
+            metadata=metadata_bytes(event.metadata),
         )
         if expected != event.hash:
             reason = "the stored hash does not match the event's content: it was altered"

@@ -88,7 +88,11 @@ class MsgspecMapper(Mapper[UUID]):
                 f"cannot decode stored event {stored_event.topic} of {stored_event.originator_id} "
                 f"at version {stored_event.originator_version}: {error}"
             ) from error
-        state["originator_id"] = UUID(str(stored_event.originator_id))
+        originator_id = stored_event.originator_id
+        # asyncpg hands out its own UUID subclass; a plain UUID keeps events comparable.
+        state["originator_id"] = (
+            UUID(int=originator_id.int) if isinstance(originator_id, UUID) else UUID(originator_id)
+        )
         state["originator_version"] = stored_event.originator_version
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)

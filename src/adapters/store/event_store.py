@@ -17,7 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from adapters.store.database import Connection
-from adapters.store.hashing import GENESIS, canonical_instant, chain_hash
+from adapters.store.hashing import GENESIS, chain_hash, metadata_bytes
 from adapters.store.records import (
     LogBatch,
     LogCursor,
@@ -208,7 +208,8 @@ class PostgresEventStore:
         streams: Sequence[StreamAppend],
         metadata: Metadata,
     ) -> tuple[list[int], Heads]:
-        _check_shape(streams, metadata)
+        _check_shape(streams)
+        hashed_metadata = metadata_bytes(metadata)  # also refuses a naive recorded_at
         previous = await self._previous_hashes(connection, streams)
         columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
         heads: Heads = {}
@@ -225,7 +226,7 @@ class PostgresEventStore:
                     version=version,
                     type=event.type,
                     payload=event.payload,
-                    metadata=metadata,
+                    metadata=hashed_metadata,
                 )
                 for column, value in zip(
                     columns,
@@ -373,8 +374,7 @@ class PostgresEventStore:
         return int(value)
 
 
-def _check_shape(streams: Sequence[StreamAppend], metadata: Metadata) -> None:
-    canonical_instant(metadata.recorded_at)  # refuses a naive recorded_at
+def _check_shape(streams: Sequence[StreamAppend]) -> None:
     if not streams:
         raise EventStoreError("an append needs at least one stream")
     seen = set()

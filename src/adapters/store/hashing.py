@@ -27,6 +27,20 @@ def canonical_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def metadata_bytes(metadata: Metadata) -> bytes:
+    """The canonical bytes of an append's metadata, shared by all its events."""
+    return _encode(
+        [
+            metadata.actor_organization_id,
+            metadata.actor_token_id,
+            None if metadata.correlation_id is None else str(metadata.correlation_id),
+            None if metadata.causation_id is None else str(metadata.causation_id),
+            metadata.request_id,
+            canonical_instant(metadata.recorded_at),
+        ]
+    )
+
+
 def chain_hash(
     previous: bytes,
     *,
@@ -36,8 +50,9 @@ def chain_hash(
     version: int,
     type: str,
     payload: bytes,
-    metadata: Metadata,
+    metadata: bytes,
 ) -> bytes:
+    """``metadata`` is ``metadata_bytes(...)`` of the event's metadata."""
     canonical = _encode(
         [
             str(event_id),
@@ -46,12 +61,7 @@ def chain_hash(
             version,
             type,
             msgspec.Raw(payload),
-            metadata.actor_organization_id,
-            metadata.actor_token_id,
-            None if metadata.correlation_id is None else str(metadata.correlation_id),
-            None if metadata.causation_id is None else str(metadata.causation_id),
-            metadata.request_id,
-            canonical_instant(metadata.recorded_at),
+            msgspec.Raw(metadata),
         ]
     )
     return hashlib.sha256(previous + canonical).digest()
