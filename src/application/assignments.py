@@ -12,6 +12,8 @@ from application.commands import (
     AcknowledgeAssignment,
     CancelAssignment,
     ExtendDueDate,
+    MarkOverdue,
+    RemindAssignee,
     ReturnSubmission,
     SubmitReport,
     WaiveAssignment,
@@ -19,6 +21,7 @@ from application.commands import (
 from application.ports import Aggregates, CommandContext
 from application.results import AssignmentWritten, Written
 from domain.assignment import Assignment
+from domain.calendar import vietnam_date
 from domain.errors import NotFound
 from domain.permissions import Role, check_acts_for
 
@@ -152,3 +155,22 @@ async def cancel_assignment(
         "cancel assignments",
         lambda a, by: a.cancel(by, command.reason, when),
     )
+
+
+async def mark_overdue(
+    command: MarkOverdue, context: CommandContext, aggregates: Aggregates
+) -> AssignmentWritten:
+    """The watcher runs as the system (an admin actor); "today" is Vietnam's date now."""
+    check_acts_for(context.actor, "system", (), "mark assignments overdue")
+    target = await assignment(aggregates, command.assignment_id)
+    target.mark_overdue(vietnam_date(context.recorded_at), context.recorded_at)
+    return await _written(aggregates, context, target)
+
+
+async def remind_assignee(
+    command: RemindAssignee, context: CommandContext, aggregates: Aggregates
+) -> AssignmentWritten:
+    check_acts_for(context.actor, "system", (), "send reminders")
+    target = await assignment(aggregates, command.assignment_id)
+    target.remind(command.days_before, vietnam_date(context.recorded_at), context.recorded_at)
+    return await _written(aggregates, context, target)

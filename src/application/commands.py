@@ -134,3 +134,16 @@ class WaiveAssignment(Command, frozen=True, kw_only=True):
 class CancelAssignment(Command, frozen=True, kw_only=True):
     assignment_id: UUID
     reason: str
+
+
+class MarkOverdue(msgspec.Struct, frozen=True, kw_only=True):
+    """From the deadline watcher: the due date has passed with nothing accepted."""
+
+    assignment_id: UUID
+
+
+class RemindAssignee(msgspec.Struct, frozen=True, kw_only=True):
+    """From the deadline watcher: đôn đốc, ``days_before`` the due date."""
+
+    assignment_id: UUID
+    days_before: int

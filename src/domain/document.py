@@ -194,6 +194,14 @@ class Document(Aggregate):
     def in_force(self) -> bool:
         return not self.revoked and self.superseded_by is None
 
+    @property
+    def addressed_to(self) -> frozenset[str]:
+        """The units this document is addressed to: its recipients and its assignees
+        (each may read it, wherever it sits in the tree)."""
+        recipients = {r.organisation for r in self.recipients if r.organisation}
+        assignees = {ref.assignee for task in self.tasks for ref in task.assignments}
+        return frozenset(recipients | assignees)
+
     def check_implementable_by(self, slug: str, path: Sequence[str], on: date) -> None:
         if not self.in_force:
             raise refuse(

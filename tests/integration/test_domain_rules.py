@@ -19,8 +19,10 @@ from application.commands import (
     DissolveOrganisation,
     ExtendDueDate,
     IssueDocument,
+    MarkOverdue,
     MergeOrganisation,
     RegisterOrganisation,
+    RemindAssignee,
     ReturnSubmission,
     SubmitReport,
     TaskInput,
@@ -398,3 +400,33 @@ async def test_a_unit_acts_only_for_itself(cascade: Cascade) -> None:
             cascade.aggregates,
         ),
     )
+
+
+async def test_the_watcher_marks_overdue_once_and_reminds_once_per_day(cascade: Cascade) -> None:
+    assignment = await an_assignment(cascade)  # due 31/03/2024
+    watcher = as_admin(date(2024, 3, 29))
+    remind = RemindAssignee(assignment_id=assignment.id, days_before=2)
+    await handle.remind_assignee(remind, watcher, cascade.aggregates)
+    await refused(
+        cascade, "already_reminded", handle.remind_assignee(remind, watcher, cascade.aggregates)
+    )
+    await refused(
+        cascade,
+        "not_yet_due",
+        handle.mark_overdue(MarkOverdue(assignment_id=assignment.id), watcher, cascade.aggregates),
+    )
+    later = as_admin(date(2024, 4, 1))
+    overdue = MarkOverdue(assignment_id=assignment.id)
+    await handle.mark_overdue(overdue, later, cascade.aggregates)
+    await refused(
+        cascade, "already_marked_overdue", handle.mark_overdue(overdue, later, cascade.aggregates)
+    )
+    await refused(
+        cascade,
+        "role_not_allowed",
+        handle.mark_overdue(
+            overdue, as_unit("btg-hai-phong", date(2024, 4, 1)), cascade.aggregates
+        ),
+    )
+    marked = await cascade.aggregates.get(Assignment, assignment.id)
+    assert marked.marked_overdue and marked.bucket(date(2024, 4, 1)) is Bucket.OPEN_OVERDUE
