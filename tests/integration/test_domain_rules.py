@@ -423,7 +423,7 @@ async def test_the_watcher_marks_overdue_once_and_reminds_once_per_day(cascade: 
     )
     await refused(
         cascade,
-        "role_not_allowed",
+        "acts_only_for_itself",
         handle.mark_overdue(
             overdue, as_unit("btg-hai-phong", date(2024, 4, 1)), cascade.aggregates
         ),
