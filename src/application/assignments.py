@@ -20,6 +20,7 @@ from application.commands import (
 )
 from application.ports import Aggregates, CommandContext
 from application.results import AssignmentWritten, Written
+from application.tree import successors
 from domain.assignment import Assignment
 from domain.calendar import vietnam_date
 from domain.errors import NotFound
@@ -83,12 +84,14 @@ async def _review(
     context: CommandContext,
     aggregates: Aggregates,
     action: str,
-    decide: Callable[[Assignment, str], None],
+    decide: Callable[[Assignment, str, str], None],
 ) -> AssignmentWritten:
+    """The issuer reviews; if it has since been merged, the unit that absorbed it."""
     target = await assignment(aggregates, assignment_id)
-    unit = context.actor.organisation if not context.actor.admin else target.issuer
+    reviewer = (await successors(aggregates, target.issuer))[-1]
+    unit = context.actor.organisation if not context.actor.admin else reviewer
     check_acts_for(context.actor, unit, _REVIEWS, action)
-    decide(target, unit)
+    decide(target, unit, reviewer)
     return await _written(aggregates, context, target)
 
 
@@ -101,7 +104,7 @@ async def accept_submission(
         context,
         aggregates,
         "accept submissions",
-        lambda a, by: a.accept(by, command.note, when),
+        lambda a, by, reviewer: a.accept(by, command.note, when, reviewer=reviewer),
     )
 
 
@@ -114,7 +117,7 @@ async def return_submission(
         context,
         aggregates,
         "return submissions",
-        lambda a, by: a.return_for_revision(by, command.reason, when),
+        lambda a, by, reviewer: a.return_for_revision(by, command.reason, when, reviewer=reviewer),
     )
 
 
@@ -127,7 +130,9 @@ async def extend_due_date(
         context,
         aggregates,
         "extend due dates",
-        lambda a, by: a.extend(by, command.due_on, command.reason, when),
+        lambda a, by, reviewer: a.extend(
+            by, command.due_on, command.reason, when, reviewer=reviewer
+        ),
     )
 
 
@@ -140,7 +145,7 @@ async def waive_assignment(
         context,
         aggregates,
         "waive assignments",
-        lambda a, by: a.waive(by, command.reason, when),
+        lambda a, by, reviewer: a.waive(by, command.reason, when, reviewer=reviewer),
     )
 
 
@@ -153,7 +158,7 @@ async def cancel_assignment(
         context,
         aggregates,
         "cancel assignments",
-        lambda a, by: a.cancel(by, command.reason, when),
+        lambda a, by, reviewer: a.cancel(by, command.reason, when, reviewer=reviewer),
     )
 
 

@@ -60,6 +60,8 @@ class TaskInput(msgspec.Struct, frozen=True, kw_only=True):
     due_on: date | None = None
     recurrence: Recurrence | None = None
     due_days_after_period: int = 10
+    due_day_of_last_month: int | None = None
+    period: str | None = None
     assignee_ids: tuple[str, ...] = ()
     assignee_kinds: tuple[Kind, ...] = ()
 

@@ -15,7 +15,7 @@ from application.commands import (
 )
 from application.ports import Aggregates, CommandContext
 from application.results import AssignmentCreated, DocumentIssued, TaskCreated, Written
-from application.tree import organisation, path_on
+from application.tree import organisation, path_on, successors
 from domain.assignment import Assignment
 from domain.document import Document, DocumentRegister, register_id
 from domain.errors import NotFound, refuse
@@ -69,6 +69,9 @@ async def issue_document(
         fields=command.fields,
         recipients=command.recipients,
         implements=parent,
+        parent_issuer_successors=(
+            await successors(aggregates, parent.issuer.slug) if parent else ()
+        ),
         references=command.references,
         plan_year=plan_year,
     )
@@ -112,6 +115,8 @@ def _spec(task: TaskInput) -> TaskSpec:
         due_on=task.due_on,
         recurrence=task.recurrence,
         due_days_after_period=task.due_days_after_period,
+        due_day_of_last_month=task.due_day_of_last_month,
+        period=task.period,
         assignees=task.assignee_ids,
         assignee_kinds=task.assignee_kinds,
     )

@@ -11,7 +11,7 @@ from application.commands import (
 )
 from application.ports import Aggregates, CommandContext
 from application.results import OrganisationWritten, Written
-from application.tree import organisation
+from application.tree import organisation, successors
 from domain.assignment import Assignment
 from domain.errors import refuse
 from domain.organisation import Organisation, organisation_id
@@ -90,12 +90,17 @@ async def merge_organisation(
     changed: list[Organisation | Assignment] = [merged, survivor]
     reason = f"{merged.slug} merged into {survivor.slug} on {when.effective_on.isoformat()}"
     transferred = []
-    for assignment_id in merged.assignment_ids:
-        assignment = await aggregates.get(Assignment, assignment_id)
-        if assignment.status.open and assignment.assignee == merged.slug:
+    for assignment in await _open_assignments(aggregates, merged):
+        reviewer = (await successors(aggregates, assignment.issuer))[-1]
+        if reviewer == survivor.slug:
+            # The survivor would owe a report to itself: the obligation ends here.
+            assignment.cancel(
+                survivor.slug, f"{reason}, which answers for the issuer", when, reviewer=reviewer
+            )
+        else:
             assignment.transfer(survivor.slug, reason, when)
-            transferred.append(assignment_id)
-            changed.append(assignment)
+            transferred.append(assignment.id)
+        changed.append(assignment)
     if transferred:
         survivor.receive(transferred, when, transferred_from=merged.slug)
     for child_slug in sorted(merged.children):
@@ -121,14 +126,12 @@ async def dissolve_organisation(
     unit = await organisation(aggregates, command.id)
     _check_manages(context.actor, unit.parent, f"dissolve {unit.slug}")
     when = context.when(command.effective_on)
-    for assignment_id in unit.assignment_ids:
-        assignment = await aggregates.get(Assignment, assignment_id)
-        if assignment.status.open and assignment.assignee == unit.slug:
-            raise refuse(
-                "unit_has_open_assignments",
-                f"{unit.slug} still holds open assignments: merge it into the unit that takes "
-                "them over, or have the issuers waive or cancel them first",
-            )
+    if await _open_assignments(aggregates, unit):
+        raise refuse(
+            "unit_has_open_assignments",
+            f"{unit.slug} still holds open assignments: merge it into the unit that takes "
+            "them over, or have the issuers waive or cancel them first",
+        )
     unit.dissolve(when)
     changed = [unit]
     if unit.parent is not None:
@@ -137,3 +140,9 @@ async def dissolve_organisation(
         changed.append(parent)
     positions = await aggregates.save(*changed, context=context)
     return OrganisationWritten(id=unit.slug, position=Written.last(positions))
+
+
+async def _open_assignments(aggregates: Aggregates, unit: Organisation) -> list[Assignment]:
+    """The open assignments the unit holds now (not those it passed on)."""
+    held = [await aggregates.get(Assignment, i) for i in unit.assignment_ids]
+    return [a for a in held if a.status.open and a.assignee == unit.slug]

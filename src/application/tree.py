@@ -27,3 +27,14 @@ async def path_on(aggregates: Aggregates, unit: Organisation, day: date) -> list
         path.append(parent)
         parent = (await organisation(aggregates, parent)).parent_on(day)
     return path[::-1]
+
+
+async def successors(aggregates: Aggregates, slug: str) -> list[str]:
+    """The unit, then the unit it was merged into, and so on: the last one answers today
+    for the obligations and documents of the first."""
+    chain = [slug]
+    unit = await organisation(aggregates, slug)
+    while unit.merged_into is not None and unit.merged_into not in chain:
+        chain.append(unit.merged_into)
+        unit = await organisation(aggregates, unit.merged_into)
+    return chain

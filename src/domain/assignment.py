@@ -216,8 +216,8 @@ class Assignment(Aggregate):
         self.status = Status.SUBMITTED
 
     # -- the issuer -------------------------------------------------------------
-    def accept(self, by: str, note: str | None, when: When) -> None:
-        self._check_issuer(by, "accept")
+    def accept(self, by: str, note: str | None, when: When, *, reviewer: str | None = None) -> None:
+        self._check_issuer(by, "accept", reviewer)
         if self.status is Status.ACCEPTED:
             raise refuse("already_accepted", "this assignment was already accepted")
         if self.status is not Status.SUBMITTED:
@@ -272,8 +272,10 @@ class Assignment(Aggregate):
         self.accepted_on = effective_on
         self.accepted_submission = None
 
-    def return_for_revision(self, by: str, reason: str, when: When) -> None:
-        self._check_issuer(by, "return")
+    def return_for_revision(
+        self, by: str, reason: str, when: When, *, reviewer: str | None = None
+    ) -> None:
+        self._check_issuer(by, "return", reviewer)
         if self.status is not Status.SUBMITTED:
             raise refuse(
                 "nothing_to_return", f"there is no pending submission to return ({self.status})"
@@ -289,8 +291,10 @@ class Assignment(Aggregate):
         self.status = Status.RETURNED
         self.returns += 1
 
-    def extend(self, by: str, due_on: date, reason: str, when: When) -> None:
-        self._check_issuer(by, "extend")
+    def extend(
+        self, by: str, due_on: date, reason: str, when: When, *, reviewer: str | None = None
+    ) -> None:
+        self._check_issuer(by, "extend", reviewer)
         self._check_open("extend")
         if due_on <= self.due_on:
             raise refuse(
@@ -323,24 +327,30 @@ class Assignment(Aggregate):
         self.marked_overdue = False
         self.reminded = set()
 
-    def waive(self, by: str, reason: str, when: When) -> None:
-        self._close_by_issuer(by, reason, when, "waive", self._waived)
+    def waive(self, by: str, reason: str, when: When, *, reviewer: str | None = None) -> None:
+        self._close_by_issuer(by, reason, when, "waive", self._waived, reviewer)
 
     @event("Waived")
     def _waived(self, by: str, reason: str, effective_on: date, timestamp: datetime) -> None:
         self.status = Status.WAIVED
 
-    def cancel(self, by: str, reason: str, when: When) -> None:
-        self._close_by_issuer(by, reason, when, "cancel", self._cancelled)
+    def cancel(self, by: str, reason: str, when: When, *, reviewer: str | None = None) -> None:
+        self._close_by_issuer(by, reason, when, "cancel", self._cancelled, reviewer)
 
     @event("Cancelled")
     def _cancelled(self, by: str, reason: str, effective_on: date, timestamp: datetime) -> None:
         self.status = Status.CANCELLED
 
     def _close_by_issuer(
-        self, by: str, reason: str, when: When, what: str, record: Callable[..., None]
+        self,
+        by: str,
+        reason: str,
+        when: When,
+        what: str,
+        record: Callable[..., None],
+        reviewer: str | None,
     ) -> None:
-        self._check_issuer(by, what)
+        self._check_issuer(by, what, reviewer)
         self._check_open(what)
         if not reason.strip():
             raise refuse("reason_required", f"to {what} an assignment, state the reason")
@@ -414,9 +424,13 @@ class Assignment(Aggregate):
                 code="not_the_assignee",
             )
 
-    def _check_issuer(self, unit: str, what: str) -> None:
-        if unit != self.issuer:
+    def _check_issuer(self, unit: str, what: str, reviewer: str | None) -> None:
+        """The issuer reviews; once the issuer is merged, the unit that absorbed it
+        (``reviewer``, found by the handler) answers for it."""
+        answering = reviewer or self.issuer
+        if unit != answering:
             raise PermissionDenied(
-                f"{unit} cannot {what} this assignment: only its issuer {self.issuer} reviews it",
+                f"{unit} cannot {what} this assignment: only {answering}, which answers for "
+                f"its issuer {self.issuer}, reviews it",
                 code="not_the_issuer",
             )

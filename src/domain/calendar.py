@@ -32,15 +32,20 @@ def start_of_day_utc(day: date) -> datetime:
 class Recurrence(enum.StrEnum):
     """How often a periodic report (báo cáo định kỳ) is due."""
 
-    QUARTERLY = "quarterly"
-    HALF_YEARLY = "half_yearly"
-    YEARLY = "yearly"
+    QUARTERLY = "quarterly"  # hàng quý
+    HALF_YEARLY = "half_yearly"  # 6 tháng: H1 and H2
+    HALF_YEAR_AND_YEAR = "half_year_and_year"  # "định kỳ 06 tháng, 01 năm": H1 and the year
+    YEARLY = "yearly"  # hằng năm
 
 
 def periods_of_year(year: int, recurrence: Recurrence) -> list[tuple[str, date]]:
     """The reporting periods of ``year`` with the last day of each: ("2024-Q1", 31/3) ..."""
     if recurrence is Recurrence.QUARTERLY:
         return [(f"{year}-Q{q}", end_of_month(year, 3 * q)) for q in range(1, 5)]
+    first_half = (f"{year}-H1", date(year, 6, 30))
+    whole_year = (str(year), date(year, 12, 31))
     if recurrence is Recurrence.HALF_YEARLY:
-        return [(f"{year}-H1", date(year, 6, 30)), (f"{year}-H2", date(year, 12, 31))]
-    return [(str(year), date(year, 12, 31))]
+        return [first_half, (f"{year}-H2", date(year, 12, 31))]
+    if recurrence is Recurrence.HALF_YEAR_AND_YEAR:
+        return [first_half, whole_year]
+    return [whole_year]

@@ -105,10 +105,12 @@ class Document(Aggregate):
         fields: Sequence[str] = (),
         recipients: Sequence[Recipient] = (),
         implements: Document | None = None,
+        parent_issuer_successors: Sequence[str] = (),
         references: Sequence[str] = (),
         plan_year: int | None = None,
     ) -> Document:
-        """``issuer_path`` is the issuer's ancestry (root first) on the issue date."""
+        """``issuer_path`` is the issuer's ancestry (root first) on the issue date;
+        ``parent_issuer_successors`` the parent's issuer and the units it was merged into."""
         issued_on = when.effective_on
         if not title.strip():
             raise refuse("title_required", "a document needs a title (trích yếu)")
@@ -125,7 +127,9 @@ class Document(Aggregate):
             )
         check_may_issue(issuer.kind, number.type, issued_on)
         if implements is not None:
-            implements.check_implementable_by(issuer.slug, issuer_path, issued_on)
+            implements.check_implementable_by(
+                issuer.slug, issuer_path, issued_on, parent_issuer_successors
+            )
         for reference in references:
             DocumentNumber.parse(reference)
         return cls(
@@ -202,13 +206,18 @@ class Document(Aggregate):
         assignees = {ref.assignee for task in self.tasks for ref in task.assignments}
         return frozenset(recipients | assignees)
 
-    def check_implementable_by(self, slug: str, path: Sequence[str], on: date) -> None:
+    def check_implementable_by(
+        self, slug: str, path: Sequence[str], on: date, successors: Sequence[str] = ()
+    ) -> None:
+        """Only units below an issuer implement its documents; after the issuer merged,
+        units below the unit that absorbed it do."""
         if not self.in_force:
             raise refuse(
                 "parent_not_in_force",
                 f"{self.number} is no longer in force and cannot be implemented",
             )
-        if self.issuer.slug not in path[:-1]:
+        answering = {self.issuer.slug, *successors}
+        if not answering.intersection(path[:-1]):
             raise refuse(
                 "not_below_parent_issuer",
                 f"{slug} is not below {self.issuer.slug}, the issuer of {self.number}, on "

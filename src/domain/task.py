@@ -41,7 +41,13 @@ class Review:
 @dataclass(frozen=True)
 class TaskSpec:
     """A task as the issuer states it. Assignees are named units, or every unit of the
-    given kinds directly below the issuer (``assignee_kinds``)."""
+    given kinds directly below the issuer (``assignee_kinds``).
+
+    A dated task is one period (``period``, default the plan year, e.g. "2024-Q1").
+    A recurring one is due ``due_days_after_period`` days after each period ends, or on
+    day ``due_day_of_last_month`` of the period's last month ("trước ngày 10 của tháng
+    cuối quý": before the 10th of the quarter's last month).
+    """
 
     kind: TaskKind
     title: str
@@ -51,6 +57,8 @@ class TaskSpec:
     due_on: date | None = None
     recurrence: Recurrence | None = None
     due_days_after_period: int = 10
+    due_day_of_last_month: int | None = None
+    period: str | None = None
     assignees: tuple[str, ...] = ()
     assignee_kinds: tuple[Kind, ...] = ()
 
@@ -74,13 +82,33 @@ class Task:
     due_on: date | None
     recurrence: Recurrence | None
     due_days_after_period: int
+    due_day_of_last_month: int | None = None
     assignments: tuple[AssignmentRef, ...] = ()
+
+
+def _due(spec: TaskSpec, period_end: date) -> date:
+    if spec.due_day_of_last_month is not None:
+        if not 1 <= spec.due_day_of_last_month <= 28:
+            raise refuse(
+                "due_day_out_of_range",
+                "a day of the period's last month is between 1 and 28 (every month has it)",
+            )
+        return period_end.replace(day=spec.due_day_of_last_month)
+    if not 0 <= spec.due_days_after_period <= 90:
+        raise refuse(
+            "due_days_out_of_range", "a periodic report is due 0 to 90 days after its period"
+        )
+    return period_end + timedelta(days=spec.due_days_after_period)
 
 
 def plan_task(spec: TaskSpec, assignees: list[str], issued_on: date, plan_year: int) -> Task:
     """Check a task and lay out its assignments (one per assignee and period)."""
     if not spec.title.strip():
         raise refuse("task_title_required", "every task needs a title")
+    if spec.period is not None and spec.recurrence is not None:
+        raise refuse(
+            "period_with_recurrence", "a recurring task names its periods itself; drop 'period'"
+        )
     if (spec.due_on is None) == (spec.recurrence is None):
         raise refuse(
             "task_due_required",
@@ -97,16 +125,11 @@ def plan_task(spec: TaskSpec, assignees: list[str], issued_on: date, plan_year: 
     if not assignees:
         raise refuse("task_without_assignee", f"task {spec.title!r} is assigned to no unit")
     if spec.due_on is not None:
-        periods = [(str(plan_year), spec.due_on)]
+        periods = [(spec.period or str(plan_year), spec.due_on)]
     else:
         assert spec.recurrence is not None
-        if not 0 <= spec.due_days_after_period <= 90:
-            raise refuse(
-                "due_days_out_of_range", "a periodic report is due 0 to 90 days after its period"
-            )
         periods = [
-            (label, end + timedelta(days=spec.due_days_after_period))
-            for label, end in periods_of_year(plan_year, spec.recurrence)
+            (label, _due(spec, end)) for label, end in periods_of_year(plan_year, spec.recurrence)
         ]
     for _, due in periods:
         if due < issued_on:
@@ -125,6 +148,7 @@ def plan_task(spec: TaskSpec, assignees: list[str], issued_on: date, plan_year: 
         due_on=spec.due_on,
         recurrence=spec.recurrence,
         due_days_after_period=spec.due_days_after_period,
+        due_day_of_last_month=spec.due_day_of_last_month,
         assignments=tuple(
             AssignmentRef(uuid.uuid4(), unit, period, due)
             for unit in assignees

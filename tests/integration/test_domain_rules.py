@@ -290,23 +290,87 @@ async def test_a_task_for_a_dissolved_or_merged_unit_is_refused(cascade: Cascade
     )
 
 
+async def merge(cascade: Cascade, merged: str, survivor: str, day: date) -> None:
+    await merge_organisation(
+        MergeOrganisation(id=merged, into_id=survivor, effective_on=day),
+        as_admin(day),
+        cascade.aggregates,
+    )
+
+
 async def test_a_merge_passes_open_assignments_and_units_below_to_the_survivor(
     cascade: Cascade,
 ) -> None:
     assignment = await an_assignment(cascade, "btg-ngo-quyen")
-    day = date(2025, 7, 1)
-    await merge_organisation(
-        MergeOrganisation(id="btg-ngo-quyen", into_id="btg-hai-phong", effective_on=day),
-        as_admin(day),
-        cascade.aggregates,
-    )
+    await merge(cascade, "btg-ngo-quyen", "btg-le-chan", date(2025, 7, 1))
+
     moved = await cascade.aggregates.get(Assignment, assignment.id)
-    assert (moved.assignee, moved.original_assignee) == ("btg-hai-phong", "btg-ngo-quyen")
+    assert (moved.assignee, moved.original_assignee) == ("btg-le-chan", "btg-ngo-quyen")
+    assert moved.status is Status.ASSIGNED
     ward = await cascade.aggregates.get(Organisation, organisation_id("phuong-may-to"))
-    assert ward.parent == "btg-hai-phong"
+    assert ward.parent == "btg-le-chan"
     assert ward.parent_on(date(2024, 6, 1)) == "btg-ngo-quyen"
     merged = await cascade.aggregates.get(Organisation, organisation_id("btg-ngo-quyen"))
-    assert merged.merged_into == "btg-hai-phong" and merged.children == {}
+    assert merged.merged_into == "btg-le-chan" and merged.children == {}
+    survivor = await cascade.aggregates.get(Organisation, organisation_id("btg-le-chan"))
+    assert assignment.id in survivor.assignment_ids
+
+
+async def test_merging_into_the_issuer_ends_the_obligation_instead_of_owing_itself(
+    cascade: Cascade,
+) -> None:
+    assignment = await an_assignment(cascade, "btg-ngo-quyen")
+    await merge(cascade, "btg-ngo-quyen", "btg-hai-phong", date(2025, 7, 1))
+    ended = await cascade.aggregates.get(Assignment, assignment.id)
+    assert (ended.status, ended.assignee) == (Status.CANCELLED, "btg-ngo-quyen")
+
+
+async def test_after_its_issuer_merged_the_survivor_reviews_and_is_implemented(
+    cascade: Cascade,
+) -> None:
+    await register_organisation(
+        RegisterOrganisation(
+            id="dang-uy-phuong-cau-dat",
+            name="Đảng ủy phường Cầu Đất",
+            level=Level.GRASSROOTS,
+            kind=Kind.GRASSROOTS_PARTY,
+            parent_id="btg-ngo-quyen",
+            issuer_code="DU",
+            effective_on=date(2020, 1, 1),
+        ),
+        as_admin(date(2020, 1, 1)),
+        cascade.aggregates,
+    )
+    parent = await cascade.issue(
+        "btg-ngo-quyen",
+        "25-HD/BTGQU",
+        date(2024, 1, 30),
+        report_task("phuong-may-to", due=DUE),
+        TaskInput(
+            kind=TaskKind.IMPLEMENTING_DOCUMENT,
+            title="Xây dựng kế hoạch thực hiện",
+            due_on=date(2025, 12, 31),
+            assignee_ids=("dang-uy-phuong-cau-dat",),
+        ),
+    )
+    report = await cascade.aggregates.get(Assignment, parent.tasks[0].assignments[0].id)
+    await submit(cascade, report, "phuong-may-to", date(2024, 3, 20))
+    day = date(2025, 7, 1)
+    await merge(cascade, "btg-ngo-quyen", "btg-hai-phong", day)
+
+    accept = AcceptSubmission(assignment_id=report.id, effective_on=day)
+    await refused(
+        cascade,
+        "not_the_issuer",
+        handle.accept_submission(accept, as_unit("btg-ngo-quyen", day), cascade.aggregates),
+    )
+    await handle.accept_submission(accept, as_unit("btg-hai-phong", day), cascade.aggregates)
+    assert (await cascade.aggregates.get(Assignment, report.id)).status is Status.ACCEPTED
+
+    plan = await cascade.issue(
+        "dang-uy-phuong-cau-dat", "03-KH/DU", date(2025, 7, 5), implements=parent.id
+    )
+    assert plan.fulfilled == [parent.tasks[1].assignments[0].id]
 
 
 async def test_the_tree_refuses_misplaced_units(cascade: Cascade) -> None:
