@@ -35,6 +35,8 @@ class RegisterOrganisation(Command, frozen=True, kw_only=True):
 class RenameOrganisation(Command, frozen=True, kw_only=True):
     id: str
     name: str
+    issuer_code: str | None = None
+    """A new issuer code from the effective date, when the reorganisation changed it."""
 
 
 class MoveOrganisation(Command, frozen=True, kw_only=True):

@@ -54,7 +54,7 @@ async def rename_organisation(
 ) -> OrganisationWritten:
     unit = await organisation(aggregates, command.id)
     _check_manages(context.actor, unit.parent, f"rename {unit.slug}")
-    unit.rename(command.name, context.when(command.effective_on))
+    unit.rename(command.name, context.when(command.effective_on), issuer_code=command.issuer_code)
     positions = await aggregates.save(unit, context=context)
     return OrganisationWritten(id=unit.slug, position=Written.last(positions))
 

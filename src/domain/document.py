@@ -119,11 +119,12 @@ class Document(Aggregate):
                 "issuer_not_active",
                 f"{issuer.slug} does not exist on {issued_on.isoformat()} and cannot issue",
             )
-        if issuer.issuer_code != number.issuer_code:
+        code = issuer.issuer_code_on(issued_on)
+        if code != number.issuer_code:
             raise refuse(
                 "number_issuer_mismatch",
-                f"number {number} carries issuer code {number.issuer_code}, but "
-                f"{issuer.slug} issues as {issuer.issuer_code or '(no code)'}",
+                f"number {number} carries issuer code {number.issuer_code}, but on "
+                f"{issued_on.isoformat()} {issuer.slug} issued as {code or '(no code)'}",
             )
         check_may_issue(issuer.kind, number.type, issued_on)
         if implements is not None:
@@ -140,9 +141,7 @@ class Document(Aggregate):
             place=place,
             issued_on=issued_on,
             plan_year=plan_year or issued_on.year,
-            issuer=IssuerSnapshot(
-                issuer.slug, issuer.name, issuer.level, issuer.kind, issuer.issuer_code
-            ),
+            issuer=IssuerSnapshot(issuer.slug, issuer.name, issuer.level, issuer.kind, code),
             signer=signer,
             fields=tuple(fields),
             recipients=tuple(recipients),

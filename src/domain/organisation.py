@@ -80,6 +80,22 @@ def check_slug(slug: str) -> None:
         )
 
 
+def check_issuer_code(code: str | None) -> None:
+    if code is not None and not re.fullmatch(r"[A-ZĐ0-9]{2,16}", code):
+        raise refuse(
+            "invalid_issuer_code",
+            f"issuer code {code!r} must be 2-16 capital letters or digits (e.g. BTGTU)",
+        )
+
+
+@dataclass(frozen=True)
+class IssuerCode:
+    """From ``since`` on, the unit's documents carry ``code`` (None: it issues none)."""
+
+    code: str | None
+    since: date
+
+
 @dataclass(frozen=True)
 class ParentLink:
     """From ``since`` on, the unit hangs below ``parent`` (None: a root)."""
@@ -108,11 +124,7 @@ class Organisation(Aggregate):
         if not name.strip():
             raise refuse("name_required", "an organisation needs a name")
         check_placement(level, kind, parent, when.effective_on)
-        if issuer_code is not None and not re.fullmatch(r"[A-ZĐ0-9]{2,16}", issuer_code):
-            raise refuse(
-                "invalid_issuer_code",
-                f"issuer code {issuer_code!r} must be 2-16 capital letters (e.g. BTGTU)",
-            )
+        check_issuer_code(issuer_code)
         return cls(
             slug=slug,
             name=name.strip(),
@@ -142,7 +154,7 @@ class Organisation(Aggregate):
         self.name = name
         self.level = level
         self.kind = kind
-        self.issuer_code = issuer_code
+        self.issuer_codes = [IssuerCode(issuer_code, valid_from)]
         self.parents = [ParentLink(parent, valid_from)]
         self.valid_from = valid_from
         self.valid_to: date | None = None
@@ -151,6 +163,19 @@ class Organisation(Aggregate):
         self.assignment_ids: list[UUID] = []
 
     # -- reading ----------------------------------------------------------------
+    @property
+    def issuer_code(self) -> str | None:
+        return self.issuer_codes[-1].code
+
+    def issuer_code_on(self, day: date) -> str | None:
+        """The code in the unit's document numbers on ``day`` (codes change with
+        reorganisations: BTGTU became BTGDVTU when the commissions merged in 2025)."""
+        current = self.issuer_codes[0].code
+        for entry in self.issuer_codes:
+            if entry.since <= day:
+                current = entry.code
+        return current
+
     @property
     def parent(self) -> str | None:
         return self.parents[-1].parent
@@ -185,22 +210,34 @@ class Organisation(Aggregate):
             )
 
     # -- changing ---------------------------------------------------------------
-    def rename(self, name: str, when: When) -> None:
+    def rename(self, name: str, when: When, *, issuer_code: str | None = None) -> None:
+        """A new name, and with it, where the reorganisation changed it, a new issuer code."""
         self._check_open(when.effective_on)
+        check_issuer_code(issuer_code)
         if not name.strip():
             raise refuse("name_required", "an organisation needs a name")
-        if name.strip() == self.name:
+        if name.strip() == self.name and issuer_code in (None, self.issuer_code):
             raise refuse("name_unchanged", f"{self.slug} is already named {self.name!r}")
         self._renamed(
             name=name.strip(),
+            issuer_code=issuer_code,
             effective_on=when.effective_on,
             backdated=when.backdated,
             timestamp=when.recorded_at,
         )
 
     @event("Renamed")
-    def _renamed(self, name: str, effective_on: date, backdated: bool, timestamp: datetime) -> None:
+    def _renamed(
+        self,
+        name: str,
+        issuer_code: str | None,
+        effective_on: date,
+        backdated: bool,
+        timestamp: datetime,
+    ) -> None:
         self.name = name
+        if issuer_code is not None:
+            self.issuer_codes.append(IssuerCode(issuer_code, effective_on))
 
     def move(self, new_parent: Organisation, when: When) -> None:
         self._check_open(when.effective_on)

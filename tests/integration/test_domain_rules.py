@@ -23,6 +23,7 @@ from application.commands import (
     MergeOrganisation,
     RegisterOrganisation,
     RemindAssignee,
+    RenameOrganisation,
     ReturnSubmission,
     SubmitReport,
     TaskInput,
@@ -32,6 +33,7 @@ from application.organisations import (
     dissolve_organisation,
     merge_organisation,
     register_organisation,
+    rename_organisation,
 )
 from domain.assignment import Assignment, Bucket, Status
 from domain.calendar import Recurrence
@@ -494,3 +496,27 @@ async def test_the_watcher_marks_overdue_once_and_reminds_once_per_day(cascade: 
     )
     marked = await cascade.aggregates.get(Assignment, assignment.id)
     assert marked.marked_overdue and marked.bucket(date(2024, 4, 1)) is Bucket.OPEN_OVERDUE
+
+
+async def test_a_renamed_commission_issues_under_its_new_code_from_that_date(
+    cascade: Cascade,
+) -> None:
+    day = date(2025, 3, 1)
+    await rename_organisation(
+        RenameOrganisation(
+            id="btg-hai-phong",
+            name="Ban Tuyên giáo và Dân vận Thành ủy Hải Phòng",
+            issuer_code="BTGDVTU",
+            effective_on=day,
+        ),
+        as_admin(day),
+        cascade.aggregates,
+    )
+    await refused(
+        cascade,
+        "number_issuer_mismatch",
+        cascade.issue("btg-hai-phong", "05-HD/BTGTU", date(2025, 3, 2)),
+    )
+    new = await cascade.issue("btg-hai-phong", "05-HD/BTGDVTU", date(2025, 3, 2))
+    old = await cascade.issue("btg-hai-phong", "76-HD/BTGTU", date(2024, 1, 24))  # entered late
+    assert (new.number, old.number) == ("05-HD/BTGDVTU", "76-HD/BTGTU")
