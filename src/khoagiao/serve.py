@@ -66,7 +66,11 @@ def serve(settings: Settings) -> int:
 
 async def _serve(settings: Settings, found: Endpoints, sock: socket.socket) -> None:
     async with open_services(settings, found) as services:
-        app = create_app(store=services.store, nats=services.nats)
+        app = create_app(
+            store=services.store,
+            nats=services.nats,
+            projections=[r.projection.name for r in services.runners],
+        )
         config = uvicorn.Config(
             app,
             log_level=settings.log_level.lower(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,9 +15,11 @@ import asyncpg
 from adapters.nats.connection import NatsLink
 from adapters.store.database import create_pool, migrate
 from adapters.store.event_store import PostgresEventStore
+from adapters.store.projection_runner import ProjectionRunner
 from adapters.store.wakeup import LogWakeup
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, check_database
+from projections import all_projections
 
 _log = logging.getLogger(__name__)
 
@@ -28,6 +32,7 @@ class Services:
     store: PostgresEventStore
     wakeup: LogWakeup
     nats: NatsLink
+    runners: list[ProjectionRunner]
 
 
 @asynccontextmanager
@@ -46,17 +51,28 @@ async def open_database(url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
 
 @asynccontextmanager
 async def open_services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
-    """Connect, bring the schema up to date, and start listening for new events."""
+    """Connect, bring the schema up to date, listen for new events, keep the projections
+    up to date in the background."""
     assert endpoints.nats_url is not None
     async with open_database(endpoints.database_url) as pool:
         wakeup = LogWakeup(pool, endpoints.database_url)
         await wakeup.listen()
+        store = PostgresEventStore(pool, wakeup)
         nats = NatsLink(endpoints.nats_url)
         nats.start()
+        runners = [
+            ProjectionRunner(p, store, wakeup, endpoints.database_url) for p in all_projections()
+        ]
+        tasks = [
+            asyncio.create_task(r.run(), name=f"projection {r.projection.name}") for r in runners
+        ]
         try:
-            yield Services(
-                settings, endpoints, pool, PostgresEventStore(pool, wakeup), wakeup, nats
-            )
+            yield Services(settings, endpoints, pool, store, wakeup, nats, runners)
         finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             await nats.close()
             await wakeup.close()

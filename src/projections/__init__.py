@@ -1,0 +1,10 @@
+"""Read models. ``all_projections`` lists those the service keeps up to date."""
+
+from __future__ import annotations
+
+from projections.base import Projection
+from projections.organisation_tree import OrganisationTree
+
+
+def all_projections() -> list[Projection]:
+    return [OrganisationTree()]

@@ -39,3 +39,15 @@ async def test_verify_passes_then_fails_after_tampering(
     assert f'"position":{positions[1]}' in as_json.stdout
 
     assert_one_line_error(run_cli("audit", "verify", "--stream", "nope", **settings), "--stream")
+
+
+async def test_projections_status_shows_checkpoint_and_lag(
+    store: PostgresEventStore, database_url: str, tmp_path: Any
+) -> None:
+    await store.append([append_to(uuid.uuid4(), 0, 2)], metadata())
+    result = run_cli(
+        "projections", "status", "--json", database_url=database_url, data_dir=str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"name":"organisation_tree"' in result.stdout
+    assert '"behind_events":2' in result.stdout

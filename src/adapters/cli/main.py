@@ -36,6 +36,13 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--stream", help="check only this stream id (a UUID)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    projections = verbs.add_parser("projections", help="the read models")
+    projection_verbs = projections.add_subparsers(
+        dest="projections_verb", required=True, metavar="ACTION"
+    )
+    status = projection_verbs.add_parser("status", help="checkpoint and lag of each projection")
+    status.add_argument("--json", action="store_true", help="print JSON")
+
     bench = verbs.add_parser("bench", help="measure throughput")
     bench_verbs = bench.add_subparsers(dest="bench_verb", required=True, metavar="WHAT")
     store = bench_verbs.add_parser("store", help="event store appends and log following")
@@ -72,6 +79,10 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         from adapters.cli.audit import verify
 
         return verify(settings, stream=arguments.stream, as_json=arguments.json)
+    if arguments.verb == "projections":
+        from adapters.cli.projections import status
+
+        return status(settings, as_json=arguments.json)
     if arguments.verb == "bench":
         from adapters.cli.bench import store
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -12,10 +14,12 @@ from adapters.nats.connection import NatsLink
 from adapters.store.event_store import PostgresEventStore
 
 
-def create_app(*, store: PostgresEventStore, nats: NatsLink) -> Litestar:
+def create_app(
+    *, store: PostgresEventStore, nats: NatsLink, projections: Sequence[str] = ()
+) -> Litestar:
     return Litestar(
         route_handlers=[health],
-        state=State({"store": store, "nats": nats}),
+        state=State({"store": store, "nats": nats, "projections": list(projections)}),
         openapi_config=OpenAPIConfig(
             title="khoagiao",
             version="1",

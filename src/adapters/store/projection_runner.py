@@ -1,0 +1,179 @@
+"""Running a projection: follow the log from its checkpoint, apply batches, and keep the
+checkpoint in the same transaction as the rows (each event takes effect exactly once,
+whatever crashes when).
+
+Several instances may run the same projection: one holds a PostgreSQL advisory lock on
+a connection of its own and works; the others try again every ``standby_poll`` seconds.
+The lock dies with its connection, so a killed runner is replaced within that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from adapters.store.codec import MsgspecMapper
+from adapters.store.database import Connection, connect
+from adapters.store.event_store import PostgresEventStore
+from adapters.store.follower import LogFollower
+from adapters.store.records import LOG_START, LogCursor, RecordedEvent
+from adapters.store.wakeup import LogWakeup
+from projections.base import Projected, Projection
+
+_log = logging.getLogger(__name__)
+
+_SAVE_CHECKPOINT = """
+INSERT INTO projection_checkpoints (name, transaction_id, position, events, recorded_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (name) DO UPDATE SET
+    transaction_id = EXCLUDED.transaction_id,
+    position = EXCLUDED.position,
+    events = projection_checkpoints.events + EXCLUDED.events,
+    recorded_at = EXCLUDED.recorded_at,
+    updated_at = now()
+"""
+
+
+async def checkpoint(connection: Connection, name: str) -> LogCursor:
+    row = await connection.fetchrow(
+        "SELECT transaction_id, position FROM projection_checkpoints WHERE name = $1", name
+    )
+    return LOG_START if row is None else LogCursor(row[0], row[1])
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        projection: Projection,
+        store: PostgresEventStore,
+        wakeup: LogWakeup,
+        dsn: str,
+        *,
+        mapper: MsgspecMapper | None = None,
+        batch_size: int = 2000,
+        standby_poll: float = 1.0,
+    ) -> None:
+        self.projection = projection
+        self.store = store
+        self.wakeup = wakeup
+        self.dsn = dsn
+        self.mapper = mapper or MsgspecMapper()
+        self.batch_size = batch_size
+        self.standby_poll = standby_poll
+        self.active = asyncio.Event()
+
+    async def prepare(self) -> None:
+        """Create the projection's tables if they are missing."""
+        async with self.store.pool.acquire() as connection:
+            await connection.execute(self.projection.schema())
+
+    async def run(self) -> None:
+        """Forever: wait for the lock, then follow the log and apply."""
+        await self.prepare()
+        lock = await connect(self.dsn)
+        try:
+            await self._stand_by_until_locked(lock)
+            self.active.set()
+            _log.info("projection %s: active", self.projection.name)
+            async with self.store.pool.acquire() as connection:
+                cursor = await checkpoint(connection, self.projection.name)
+            follower = LogFollower(self.store, self.wakeup, cursor, batch_size=self.batch_size)
+            async for batch in follower.batches():
+                await self.apply(batch)
+        finally:
+            self.active.clear()
+            with contextlib.suppress(Exception):
+                await lock.close()
+
+    async def _stand_by_until_locked(self, lock: Connection) -> None:
+        """A lock can only be polled for: PostgreSQL says nothing when one is freed."""
+        key = f"projection:{self.projection.name}"
+        while True:
+            if await lock.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                return
+            await asyncio.sleep(self.standby_poll)
+
+    async def catch_up(self) -> int:
+        """Apply everything committed so far (for tools and tests); the number applied.
+        Only call it where no runner of the same projection is active."""
+        await self.prepare()
+        async with self.store.pool.acquire() as connection:
+            cursor = await checkpoint(connection, self.projection.name)
+        applied = 0
+        while True:
+            batch = await self.store.read_after(cursor, self.batch_size)
+            if not batch.events:
+                if not batch.held_back:
+                    return applied
+                await asyncio.sleep(0.005)
+                continue
+            await self.apply(batch.events)
+            applied += len(batch.events)
+            cursor = batch.events[-1].cursor
+
+    async def apply(self, batch: Sequence[RecordedEvent]) -> None:
+        projected = [
+            self._projected(record) for record in batch if self.projection.handles(record.type)
+        ]
+        last = batch[-1]
+        async with self.store.pool.acquire() as connection, connection.transaction():
+            if projected:
+                await self.projection.apply(connection, projected)
+            await connection.execute(
+                _SAVE_CHECKPOINT,
+                self.projection.name,
+                last.transaction_id,
+                last.position,
+                len(batch),
+                last.metadata.recorded_at,
+            )
+
+    def _projected(self, record: RecordedEvent) -> Projected:
+        event = self.mapper.to_domain_event(
+            StoredEvent(record.stream_id, record.version, record.type, record.payload)
+        )
+        return Projected(
+            record.position,
+            record.stream_id,
+            record.version,
+            record.metadata.recorded_at,
+            record.metadata.actor_organization_id,
+            event,
+        )
+
+
+async def lag(connection: Connection, name: str) -> dict[str, Any]:
+    """How far a projection is behind the log: events and seconds."""
+    row = await connection.fetchrow(
+        """
+        SELECT c.position, c.updated_at, c.recorded_at,
+               (SELECT count(*) FROM events e
+                 WHERE (e.transaction_id, e.position)
+                     > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0)))
+                 AS behind,
+               (SELECT max(recorded_at) FROM events) AS newest
+        FROM (SELECT $1::text AS name) n
+        LEFT JOIN projection_checkpoints c ON c.name = n.name
+        """,
+        name,
+    )
+    assert row is not None
+    seconds = (
+        (row["newest"] - row["recorded_at"]).total_seconds()
+        if row["newest"] is not None and row["recorded_at"] is not None and row["behind"]
+        else 0.0
+    )
+    return {
+        "name": name,
+        "position": row["position"] or 0,
+        "behind_events": int(row["behind"]),
+        "behind_seconds": seconds if row["behind"] else 0.0,
+    }
+
+
+__all__ = ["ProjectionRunner", "checkpoint", "lag"]

@@ -1,0 +1,64 @@
+"""What a projection is: a named read model that applies decoded events in batches.
+
+Projections hold the SQL of their own tables (they are read models in PostgreSQL) but
+know nothing of how the log is followed: the runner in ``adapters.projections`` feeds
+them and keeps their checkpoint in the same transaction as their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Projected:
+    """One event as a projection sees it: where it sits in the log and what it says."""
+
+    position: int
+    stream_id: UUID
+    version: int
+    recorded_at: datetime
+    actor_organization_id: str | None
+    event: Any
+
+    @property
+    def name(self) -> str:
+        """The event's class as the domain names it, e.g. "Organisation.Registered"."""
+        return type(self.event).__qualname__
+
+
+class Projection(Protocol):
+    name: str
+    """Stable: it keys the checkpoint and the advisory lock."""
+
+    def schema(self) -> str:
+        """CREATE statements for the projection's tables (idempotent)."""
+        ...
+
+    def handles(self, topic: str) -> bool:
+        """Whether events of this topic matter (others are skipped undecoded)."""
+        ...
+
+    async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
+        """Apply a batch inside the runner's transaction, in few statements."""
+        ...
+
+
+Statement = tuple[str, tuple[Any, ...]]
+
+
+async def execute_grouped(connection: Any, statements: Sequence[Statement]) -> None:
+    """Run statements in order, sending each run of the same statement as one pipelined
+    ``executemany``: a batch of a thousand registrations is one round trip, not a thousand."""
+    index = 0
+    while index < len(statements):
+        sql = statements[index][0]
+        end = index
+        while end < len(statements) and statements[end][0] == sql:
+            end += 1
+        await connection.executemany(sql, [arguments for _, arguments in statements[index:end]])
+        index = end

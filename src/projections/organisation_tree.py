@@ -1,0 +1,161 @@
+"""The organisation tree as a read model: every unit with its path from the root (for
+subtree queries through a GIN index on the path), and the dated parent links that let a
+query see the tree as it was on a past date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from domain.organisation import Organisation
+from projections.base import Projected, Statement, execute_grouped
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS org_units (
+    id          text PRIMARY KEY,
+    stream_id   uuid NOT NULL UNIQUE,
+    name        text NOT NULL,
+    level       text NOT NULL,
+    kind        text NOT NULL,
+    issuer_code text,
+    parent      text,
+    path        text[] NOT NULL,
+    valid_from  date NOT NULL,
+    valid_to    date,
+    merged_into text
+);
+CREATE INDEX IF NOT EXISTS org_units_path ON org_units USING gin (path);
+CREATE TABLE IF NOT EXISTS org_parent_links (
+    id     text NOT NULL,
+    parent text,
+    since  date NOT NULL,
+    position bigint NOT NULL,
+    PRIMARY KEY (id, position)
+);
+"""
+
+_REGISTER = """
+INSERT INTO org_units (id, stream_id, name, level, kind, issuer_code, parent, path, valid_from)
+SELECT $1, $2, $3, $4, $5, $6, $7,
+       coalesce((SELECT path FROM org_units WHERE id = $7), '{}') || $1::text, $8
+"""
+# Later events carry the stream id, not the slug.
+_LINK = """
+INSERT INTO org_parent_links (id, parent, since, position)
+SELECT id, $2, $3, $4 FROM org_units WHERE stream_id = $1
+"""
+_RENAME = """
+UPDATE org_units SET name = $2, issuer_code = coalesce($3, issuer_code) WHERE stream_id = $1
+"""
+# The unit and everything below it take the new parent's path as their prefix.
+_MOVE = """
+WITH unit AS (SELECT id, path FROM org_units WHERE stream_id = $1),
+     target AS (SELECT path FROM org_units WHERE id = $2)
+UPDATE org_units AS u
+SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM unit)):],
+    parent = CASE WHEN u.id = (SELECT id FROM unit) THEN $2 ELSE u.parent END
+WHERE u.path @> ARRAY[(SELECT id FROM unit)]
+"""
+_CLOSE = "UPDATE org_units SET valid_to = $2, merged_into = $3 WHERE stream_id = $1"
+
+
+class OrganisationTree:
+    name = "organisation_tree"
+
+    def schema(self) -> str:
+        return SCHEMA
+
+    def handles(self, topic: str) -> bool:
+        return topic in _TOPICS
+
+    async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
+        statements: list[Statement] = []
+        for projected in events:
+            statements += _statements(projected)
+        await execute_grouped(connection, statements)
+
+
+_MODULE = get_topic(Organisation).split(":")[0]
+_TOPICS = {
+    f"{_MODULE}:Organisation.{name}"
+    for name in ("Registered", "Renamed", "Moved", "Merged", "Dissolved")
+}
+
+
+def _statements(projected: Projected) -> list[Statement]:
+    event = projected.event
+    match projected.name:
+        case "Organisation.Registered":
+            return [
+                (
+                    _REGISTER,
+                    (
+                        event.slug,
+                        projected.stream_id,
+                        event.name,
+                        str(event.level),
+                        str(event.kind),
+                        event.issuer_code,
+                        event.parent,
+                        event.valid_from,
+                    ),
+                ),
+                (_LINK, (projected.stream_id, event.parent, event.valid_from, projected.position)),
+            ]
+        case "Organisation.Renamed":
+            return [(_RENAME, (projected.stream_id, event.name, event.issuer_code))]
+        case "Organisation.Moved":
+            return [
+                (_MOVE, (projected.stream_id, event.parent)),
+                (
+                    _LINK,
+                    (projected.stream_id, event.parent, event.effective_on, projected.position),
+                ),
+            ]
+        case "Organisation.Merged":
+            return [(_CLOSE, (projected.stream_id, event.effective_on, event.into))]
+        case "Organisation.Dissolved":
+            return [(_CLOSE, (projected.stream_id, event.effective_on, None))]
+    return []
+
+
+async def subtree(connection: Any, unit: str) -> list[str]:
+    """The unit and every unit below it now."""
+    rows = await connection.fetch(
+        "SELECT id FROM org_units WHERE path @> ARRAY[$1::text] ORDER BY path", unit
+    )
+    return [row["id"] for row in rows]
+
+
+async def path_on(connection: Any, unit: str, day: date | None = None) -> list[str]:
+    """The unit's path from the root, now or as it was on ``day``."""
+    if day is None:
+        found = await connection.fetchval("SELECT path FROM org_units WHERE id = $1", unit)
+        return list(found or [])
+    rows = await connection.fetch(
+        """
+        WITH RECURSIVE up(id, depth) AS (
+            SELECT $1::text, 0
+            UNION ALL
+            SELECT link.parent, up.depth + 1
+            FROM up
+            CROSS JOIN LATERAL (
+                SELECT parent FROM org_parent_links l
+                WHERE l.id = up.id
+                -- the last link in force on the day; before the unit existed, its first
+                ORDER BY (l.since <= $2) DESC,
+                         CASE WHEN l.since <= $2 THEN l.since END DESC NULLS LAST,
+                         CASE WHEN l.since <= $2 THEN -l.position ELSE l.position END
+                LIMIT 1
+            ) link
+            WHERE link.parent IS NOT NULL AND up.depth < 8
+        )
+        SELECT id FROM up ORDER BY depth DESC
+        """,
+        unit,
+        day,
+    )
+    return [row["id"] for row in rows]
