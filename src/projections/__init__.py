@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from projections.assignment_status import AssignmentStatus
 from projections.base import Projection
 from projections.organisation_tree import OrganisationTree
 
 
 def all_projections() -> list[Projection]:
-    return [OrganisationTree()]
+    return [OrganisationTree(), AssignmentStatus()]

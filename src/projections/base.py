@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 
 @dataclass(frozen=True)
 class Projected:
@@ -46,6 +48,12 @@ class Projection(Protocol):
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
         """Apply a batch inside the runner's transaction, in few statements."""
         ...
+
+
+def topics(aggregate: type, *events: str) -> frozenset[str]:
+    """The stored topics of the named events of an aggregate ("Registered", ...)."""
+    module = get_topic(aggregate).split(":")[0]
+    return frozenset(f"{module}:{aggregate.__qualname__}.{name}" for name in events)
 
 
 Statement = tuple[str, tuple[Any, ...]]

@@ -8,10 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
 from domain.organisation import Organisation
-from projections.base import Projected, Statement, execute_grouped
+from projections.base import Projected, Statement, execute_grouped, topics
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS org_units (
@@ -78,11 +76,7 @@ class OrganisationTree:
         await execute_grouped(connection, statements)
 
 
-_MODULE = get_topic(Organisation).split(":")[0]
-_TOPICS = {
-    f"{_MODULE}:Organisation.{name}"
-    for name in ("Registered", "Renamed", "Moved", "Merged", "Dissolved")
-}
+_TOPICS = topics(Organisation, "Registered", "Renamed", "Moved", "Merged", "Dissolved")
 
 
 def _statements(projected: Projected) -> list[Statement]:
