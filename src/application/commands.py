@@ -15,6 +15,7 @@ import msgspec
 from domain.assignment import Attachment
 from domain.calendar import Recurrence
 from domain.document import Recipient
+from domain.inspection_terms import FindingKind, InspectionKind, Rating
 from domain.organisation import Kind, Level
 from domain.task import Review, TaskKind
 
@@ -151,3 +152,78 @@ class RemindAssignee(msgspec.Struct, frozen=True, kw_only=True):
 
     assignment_id: UUID
     days_before: int
+
+
+class PlanInspection(Command, frozen=True, kw_only=True):
+    """``effective_on`` is when the plan was decided; ``starts_on`` when work begins."""
+
+    inspector_id: str
+    target_ids: tuple[str, ...]
+    scope: tuple[str, ...]
+    period_from: date
+    period_to: date
+    starts_on: date
+    due_on: date | None = None
+    kind: InspectionKind = InspectionKind.INSPECTION
+    escalated_from: UUID | None = None
+
+
+class InspectionCommand(Command, frozen=True, kw_only=True):
+    inspection_id: UUID
+
+
+class DecideInspectionTeam(InspectionCommand, frozen=True, kw_only=True):
+    members: tuple[str, ...]
+    decision_number: str | None = None
+
+
+class ExtendInspection(InspectionCommand, frozen=True, kw_only=True):
+    due_on: date
+    reason: str
+
+
+class ReceiveSelfAssessment(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+    summary: str
+
+
+class RecordFinding(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+    kind: FindingKind
+    text: str
+    document: str | None = None
+
+
+class DraftConclusion(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+    text: str
+
+
+class IssueConclusion(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+    rating: Rating
+    text: str
+    remediation_due_on: date | None = None
+
+
+class ReportRemediation(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+    text: str
+
+
+class VerifyRemediation(InspectionCommand, frozen=True, kw_only=True):
+    target_id: str
+
+
+class CloseInspection(InspectionCommand, frozen=True, kw_only=True):
+    pass
+
+
+class EscalateSupervision(InspectionCommand, frozen=True, kw_only=True):
+    pass
+
+
+class MarkInspectionOverdue(msgspec.Struct, frozen=True, kw_only=True):
+    """From the deadline watcher: the inspection ran past its due date."""
+
+    inspection_id: UUID
