@@ -5,12 +5,11 @@ queries judge it against the clock (``BUCKET``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from domain.assignment import Assignment
-from projections.base import Projected, Statement, execute_grouped, topics
+from projections.base import Projected, Statement, StatementProjection, topics
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assignment_status (
@@ -101,22 +100,6 @@ _TOPICS = topics(
 )
 
 
-class AssignmentStatus:
-    name = "assignment_status"
-
-    def schema(self) -> str:
-        return SCHEMA
-
-    def handles(self, topic: str) -> bool:
-        return topic in _TOPICS
-
-    async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
-        statements: list[Statement] = []
-        for projected in events:
-            statements += _statements(projected)
-        await execute_grouped(connection, statements)
-
-
 def _statements(projected: Projected) -> list[Statement]:
     e, aid = projected.event, projected.stream_id
     match projected.name:
@@ -186,3 +169,12 @@ async def buckets(connection: Any, today: date, **where: str) -> dict[str, int]:
         *where.values(),
     )
     return {row["bucket"]: row["count"] for row in rows if row["bucket"] is not None}
+
+
+class AssignmentStatus(StatementProjection):
+    name = "assignment_status"
+    tables = SCHEMA
+    topics = _TOPICS
+
+    def statements(self, projected: Projected) -> list[Statement]:
+        return _statements(projected)

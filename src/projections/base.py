@@ -70,3 +70,27 @@ async def execute_grouped(connection: Any, statements: Sequence[Statement]) -> N
             end += 1
         await connection.executemany(sql, [arguments for _, arguments in statements[index:end]])
         index = end
+
+
+class StatementProjection:
+    """A projection whose events each become a few SQL statements, sent grouped."""
+
+    name: str
+    tables: str
+    """CREATE statements (idempotent)."""
+    topics: frozenset[str]
+
+    def schema(self) -> str:
+        return self.tables
+
+    def handles(self, topic: str) -> bool:
+        return topic in self.topics
+
+    async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
+        statements: list[Statement] = []
+        for projected in events:
+            statements += self.statements(projected)
+        await execute_grouped(connection, statements)
+
+    def statements(self, projected: Projected) -> list[Statement]:
+        raise NotImplementedError

@@ -4,12 +4,11 @@ query see the tree as it was on a past date."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from domain.organisation import Organisation
-from projections.base import Projected, Statement, execute_grouped, topics
+from projections.base import Projected, Statement, StatementProjection, topics
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS org_units (
@@ -58,22 +57,6 @@ SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM uni
 WHERE u.path @> ARRAY[(SELECT id FROM unit)]
 """
 _CLOSE = "UPDATE org_units SET valid_to = $2, merged_into = $3 WHERE stream_id = $1"
-
-
-class OrganisationTree:
-    name = "organisation_tree"
-
-    def schema(self) -> str:
-        return SCHEMA
-
-    def handles(self, topic: str) -> bool:
-        return topic in _TOPICS
-
-    async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
-        statements: list[Statement] = []
-        for projected in events:
-            statements += _statements(projected)
-        await execute_grouped(connection, statements)
 
 
 _TOPICS = topics(Organisation, "Registered", "Renamed", "Moved", "Merged", "Dissolved")
@@ -153,3 +136,12 @@ async def path_on(connection: Any, unit: str, day: date | None = None) -> list[s
         day,
     )
     return [row["id"] for row in rows]
+
+
+class OrganisationTree(StatementProjection):
+    name = "organisation_tree"
+    tables = SCHEMA
+    topics = _TOPICS
+
+    def statements(self, projected: Projected) -> list[Statement]:
+        return _statements(projected)
