@@ -15,6 +15,8 @@ from adapters.store.repository import AggregateRepository
 from application import assignments as handle
 from application.commands import (
     AcceptSubmission,
+    AcknowledgeAssignment,
+    AmendDocument,
     CancelAssignment,
     DissolveOrganisation,
     ExtendDueDate,
@@ -25,10 +27,17 @@ from application.commands import (
     RemindAssignee,
     RenameOrganisation,
     ReturnSubmission,
+    RevokeDocument,
     SubmitReport,
+    SupersedeDocument,
     TaskInput,
 )
-from application.documents import issue_document
+from application.documents import (
+    amend_document,
+    issue_document,
+    revoke_document,
+    supersede_document,
+)
 from application.organisations import (
     dissolve_organisation,
     merge_organisation,
@@ -37,6 +46,7 @@ from application.organisations import (
 )
 from domain.assignment import Assignment, Bucket, Status
 from domain.calendar import Recurrence
+from domain.document import Document
 from domain.errors import DomainError
 from domain.organisation import Kind, Level, Organisation, organisation_id
 from domain.permissions import Role
@@ -520,3 +530,83 @@ async def test_a_renamed_commission_issues_under_its_new_code_from_that_date(
     new = await cascade.issue("btg-hai-phong", "05-HD/BTGDVTU", date(2025, 3, 2))
     old = await cascade.issue("btg-hai-phong", "76-HD/BTGTU", date(2024, 1, 24))  # entered late
     assert (new.number, old.number) == ("05-HD/BTGDVTU", "76-HD/BTGTU")
+
+
+async def test_a_document_is_amended_then_superseded_and_then_refuses_changes(
+    cascade: Cascade,
+) -> None:
+    first = await cascade.issue("btg-hai-phong", "76-HD/BTGTU", JAN_24)
+    officer = as_unit("btg-hai-phong", date(2024, 2, 1))
+    await amend_document(
+        AmendDocument(
+            document_id=first.id, summary="Bổ sung mục II.3", reason="theo góp ý của cấp dưới"
+        ),
+        officer,
+        cascade.aggregates,
+    )
+    await refused(
+        cascade,
+        "amendment_needs_reason",
+        amend_document(
+            AmendDocument(document_id=first.id, summary="x", reason=" "),
+            officer,
+            cascade.aggregates,
+        ),
+    )
+    second = await cascade.issue("btg-hai-phong", "80-HD/BTGTU", date(2024, 2, 1))
+    await refused(
+        cascade,
+        "acts_only_for_itself",
+        supersede_document(
+            SupersedeDocument(document_id=first.id, by_document_id=second.id),
+            as_unit("btg-ngo-quyen", date(2024, 2, 1)),
+            cascade.aggregates,
+        ),
+    )
+    await supersede_document(
+        SupersedeDocument(document_id=first.id, by_document_id=second.id),
+        officer,
+        cascade.aggregates,
+    )
+    old = await cascade.aggregates.get(Document, first.id)
+    assert (old.amendments, old.superseded_by, old.in_force) == (
+        ["Bổ sung mục II.3"],
+        second.id,
+        False,
+    )
+    await refused(
+        cascade,
+        "document_not_in_force",
+        revoke_document(
+            RevokeDocument(document_id=first.id, reason="x"), officer, cascade.aggregates
+        ),
+    )
+    await refused(
+        cascade,
+        "parent_not_in_force",
+        cascade.issue("btg-ngo-quyen", "25-HD/BTGQU", date(2024, 2, 1), implements=first.id),
+    )
+    await revoke_document(
+        RevokeDocument(document_id=second.id, reason="ban hành nhầm"), officer, cascade.aggregates
+    )
+    assert (await cascade.aggregates.get(Document, second.id)).revoked
+
+
+async def test_the_assignee_acknowledges_once(cascade: Cascade) -> None:
+    assignment = await an_assignment(cascade)
+    acknowledge = AcknowledgeAssignment(assignment_id=assignment.id)
+    reporter = as_unit("btg-ngo-quyen", JAN_24, Role.REPORTER)
+    await refused(
+        cascade,
+        "acts_only_for_itself",
+        handle.acknowledge_assignment(
+            acknowledge, as_unit("btg-le-chan", JAN_24, Role.REPORTER), cascade.aggregates
+        ),
+    )
+    await handle.acknowledge_assignment(acknowledge, reporter, cascade.aggregates)
+    await refused(
+        cascade,
+        "already_acknowledged",
+        handle.acknowledge_assignment(acknowledge, reporter, cascade.aggregates),
+    )
+    assert (await cascade.aggregates.get(Assignment, assignment.id)).status is Status.ACKNOWLEDGED
