@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from projections.assignment_status import AssignmentStatus
 from projections.base import Projection
+from projections.compliance import ComplianceRollup
 from projections.organisation_tree import OrganisationTree
 
 
 def all_projections() -> list[Projection]:
-    return [OrganisationTree(), AssignmentStatus()]
+    return [OrganisationTree(), AssignmentStatus(), ComplianceRollup()]

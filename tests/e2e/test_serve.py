@@ -22,6 +22,7 @@ import pytest
 
 from adapters.store.database import create_pool
 from adapters.store.event_store import PostgresEventStore
+from projections import all_projections
 from tests.support import append_to, metadata
 
 KHOAGIAO = str(Path(sys.executable).parent / "khoagiao")
@@ -134,7 +135,7 @@ async def test_serve_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans(
     second = serve(port)
     body = wait_for_health(second, port)
     assert body["database"]["last_position"] == position
-    assert {p["name"] for p in body["projections"]} == {"organisation_tree", "assignment_status"}
+    assert {p["name"] for p in body["projections"]} == {p.name for p in all_projections()}
     for _ in range(50):  # the runners catch up past the event neither handles
         if all(p["behind_events"] == 0 for p in body["projections"]):
             break

@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
+import msgspec
 import pytest
 from eventsourcing.domain import BaseAggregate
 from hypothesis import HealthCheck, settings
@@ -49,7 +51,8 @@ from domain.errors import DomainError
 from domain.organisation import Organisation, organisation_id
 from domain.permissions import Role
 from projections.assignment_status import BUCKET, AssignmentStatus
-from tests.integration.cascade import Cascade, as_admin, as_unit, report_task
+from projections.compliance import ComplianceRollup, UnitCompliance, unit_compliance
+from tests.integration.cascade import TREE, Cascade, as_admin, as_unit, report_task
 
 A = TypeVar("A", bound=BaseAggregate[uuid.UUID])
 BELOW = ["btg-ngo-quyen", "btg-le-chan", "so-y-te-hai-phong", "phuong-may-to"]
@@ -88,9 +91,9 @@ class DomainMachine(RuleBasedStateMachine):
         store = PostgresEventStore(self.pool)
         self.aggregates = RecordingAggregates(store)
         url = with_database(self.admin_url, self.name)
-        self.status_view = ProjectionRunner(
-            AssignmentStatus(), store, LogWakeup(self.pool, url), url, batch_size=3
-        )
+        wakeup = LogWakeup(self.pool, url)
+        self.status_view = ProjectionRunner(AssignmentStatus(), store, wakeup, url, batch_size=3)
+        self.rollup = ProjectionRunner(ComplianceRollup(), store, wakeup, url, batch_size=4)
         self.aggregates.saved = {}
         self.cascade = Cascade(self.aggregates, self.pool)
         self.day = START
@@ -283,22 +286,57 @@ class DomainMachine(RuleBasedStateMachine):
             )
             assert row["bucket"] == (bucket.value if bucket else None)
 
+    @invariant()
+    def the_rollup_counts_what_the_aggregates_say(self) -> None:
+        self.run(self.rollup.catch_up())
+        units = {u.slug: u for u in self._all(Organisation, [organisation_id(t[0]) for t in TREE])}
+
+        def path(slug: str) -> list[str]:
+            parent = units[slug].parent
+            return [*path(parent), slug] if parent else [slug]
+
+        expected: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for assignment in self._all(Assignment, self.assignments):
+            bucket = assignment.bucket(self.day)
+            if bucket is None:
+                continue
+            counted = ["assigned", bucket.value] + (["returned"] if assignment.returns else [])
+            places = [(assignment.assignee, "self")]
+            places += [(org, "subtree") for org in path(assignment.assignee)]
+            for place in places:
+                expected[place].update(counted)
+        for slug in units:
+            found = self.run(self._compliance(slug))
+            for scope, counts in (("self", found.self), ("subtree", found.subtree)):
+                actual = {k: v for k, v in msgspec.structs.asdict(counts).items() if v}
+                assert actual == dict(expected[(slug, scope)]), (slug, scope)
+
+    async def _compliance(self, unit: str) -> UnitCompliance:
+        async with self.pool.acquire() as connection:
+            return await unit_compliance(connection, unit, self.day)
+
     async def _rebuild_equals_incremental(self) -> None:
-        await self.status_view.catch_up()
-        query = "SELECT * FROM assignment_status ORDER BY id"
-        incremental = [dict(r) for r in await self.pool.fetch(query)]
-        await self.pool.execute(
-            "DROP TABLE assignment_status, assignment_submissions;"
-            " DELETE FROM projection_checkpoints WHERE name = 'assignment_status'"
-        )
-        rebuild = ProjectionRunner(
-            AssignmentStatus(),
-            self.status_view.store,
-            self.status_view.wakeup,
-            self.status_view.dsn,
-        )
-        await rebuild.catch_up()
-        assert [dict(r) for r in await self.pool.fetch(query)] == incremental
+        for runner, tables in (
+            (self.status_view, ("assignment_status", "assignment_submissions")),
+            (self.rollup, ("compliance_rollup", "rollup_units", "rollup_assignments")),
+        ):
+            await runner.catch_up()
+            snapshot = [
+                sorted(map(tuple, await self.pool.fetch(f"SELECT * FROM {table}")))
+                for table in tables
+            ]
+            name = runner.projection.name
+            await self.pool.execute(
+                f"DROP TABLE {', '.join(tables)};"
+                f" DELETE FROM projection_checkpoints WHERE name = '{name}'"
+            )
+            rebuild = ProjectionRunner(runner.projection, runner.store, runner.wakeup, runner.dsn)
+            await rebuild.catch_up()
+            rebuilt = [
+                sorted(map(tuple, await self.pool.fetch(f"SELECT * FROM {table}")))
+                for table in tables
+            ]
+            assert rebuilt == snapshot, name
 
     def _all(self, cls: type[A], ids: Sequence[uuid.UUID]) -> list[A]:
         return [self.run(self.aggregates.get(cls, i)) for i in ids]
