@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from projections.assignment_status import AssignmentStatus
+from projections.audit_index import AuditIndex
 from projections.base import Projection
 from projections.compliance import ComplianceRollup
 from projections.organisation_tree import OrganisationTree
 
 
 def all_projections() -> list[Projection]:
-    return [OrganisationTree(), AssignmentStatus(), ComplianceRollup()]
+    return [OrganisationTree(), AssignmentStatus(), ComplianceRollup(), AuditIndex()]

@@ -21,10 +21,12 @@ class Projected:
     """One event as a projection sees it: where it sits in the log and what it says."""
 
     position: int
+    transaction_id: int
     stream_id: UUID
     version: int
     recorded_at: datetime
     actor_organization_id: str | None
+    actor_token_id: str | None
     event: Any
 
     @property

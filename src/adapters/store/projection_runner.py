@@ -139,10 +139,12 @@ class ProjectionRunner:
         )
         return Projected(
             record.position,
+            record.transaction_id,
             record.stream_id,
             record.version,
             record.metadata.recorded_at,
             record.metadata.actor_organization_id,
+            record.metadata.actor_token_id,
             event,
         )
 
