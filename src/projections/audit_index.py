@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 
-from projections.base import Projected
+from projections.base import Projected, move_subtree_sql
 from projections.concerns import concerned_unit, stream_unit_after
 
 SCHEMA = """
@@ -46,13 +46,7 @@ CREATE TABLE IF NOT EXISTS audit_units (
 );
 """
 
-_MOVE = """
-WITH unit AS (SELECT id, path FROM audit_units WHERE stream_id = $1),
-     target AS (SELECT path FROM audit_units WHERE id = $2)
-UPDATE audit_units AS u
-SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM unit)):]
-WHERE u.path @> ARRAY[(SELECT id FROM unit)]
-"""
+_MOVE = move_subtree_sql("audit_units", set_parent=False)
 
 
 class AuditIndex:

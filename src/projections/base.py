@@ -58,6 +58,23 @@ def topics(aggregate: type, *events: str) -> frozenset[str]:
     return frozenset(f"{module}:{aggregate.__qualname__}.{name}" for name in events)
 
 
+def move_subtree_sql(table: str, *, set_parent: bool) -> str:
+    """SQL moving the unit of stream ``$1`` below unit ``$2`` in a table of unit paths:
+    the unit and everything below it take the new parent's path as their prefix."""
+    parent = (
+        ", parent = CASE WHEN u.id = (SELECT id FROM unit) THEN $2 ELSE u.parent END"
+        if set_parent
+        else ""
+    )
+    return f"""
+WITH unit AS (SELECT id, path FROM {table} WHERE stream_id = $1),
+     target AS (SELECT path FROM {table} WHERE id = $2)
+UPDATE {table} AS u
+SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM unit)):]{parent}
+WHERE u.path @> ARRAY[(SELECT id FROM unit)]
+"""
+
+
 Statement = tuple[str, tuple[Any, ...]]
 
 

@@ -8,7 +8,13 @@ from datetime import date
 from typing import Any
 
 from domain.organisation import Organisation
-from projections.base import Projected, Statement, StatementProjection, topics
+from projections.base import (
+    Projected,
+    Statement,
+    StatementProjection,
+    move_subtree_sql,
+    topics,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS org_units (
@@ -47,15 +53,7 @@ SELECT id, $2, $3, $4 FROM org_units WHERE stream_id = $1
 _RENAME = """
 UPDATE org_units SET name = $2, issuer_code = coalesce($3, issuer_code) WHERE stream_id = $1
 """
-# The unit and everything below it take the new parent's path as their prefix.
-_MOVE = """
-WITH unit AS (SELECT id, path FROM org_units WHERE stream_id = $1),
-     target AS (SELECT path FROM org_units WHERE id = $2)
-UPDATE org_units AS u
-SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM unit)):],
-    parent = CASE WHEN u.id = (SELECT id FROM unit) THEN $2 ELSE u.parent END
-WHERE u.path @> ARRAY[(SELECT id FROM unit)]
-"""
+_MOVE = move_subtree_sql("org_units", set_parent=True)
 _CLOSE = "UPDATE org_units SET valid_to = $2, merged_into = $3 WHERE stream_id = $1"
 
 
