@@ -5,9 +5,16 @@ from __future__ import annotations
 from projections.assignment_status import AssignmentStatus
 from projections.audit_index import AuditIndex
 from projections.base import Projection
+from projections.cascade import DocumentIndex
 from projections.compliance import ComplianceRollup
 from projections.organisation_tree import OrganisationTree
 
 
 def all_projections() -> list[Projection]:
-    return [OrganisationTree(), AssignmentStatus(), ComplianceRollup(), AuditIndex()]
+    return [
+        OrganisationTree(),
+        DocumentIndex(),
+        AssignmentStatus(),
+        ComplianceRollup(),
+        AuditIndex(),
+    ]
