@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
@@ -23,10 +23,6 @@ def vietnam_date(moment: datetime) -> date:
 def end_of_month(year: int, month: int) -> date:
     """ "tháng 10/2024" means due by the end of October 2024."""
     return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def start_of_day_utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=VIETNAM).astimezone(UTC)
 
 
 class Recurrence(enum.StrEnum):

@@ -35,10 +35,6 @@ class Actor:
         return self.role is Role.ADMIN
 
 
-SYSTEM = Actor("system", Role.ADMIN, "system")
-"""The service itself (the deadline watcher): recorded as such in the audit trail."""
-
-
 def check_acts_for(actor: Actor, unit: str, roles: Collection[Role], action: str) -> None:
     """The actor works for ``unit`` with one of ``roles`` (or is an admin)."""
     if actor.admin:
@@ -60,11 +56,3 @@ def can_read(actor: Actor, path: Sequence[str], addressed_to: Collection[str] = 
     """A unit reads its own subtree (``path`` is the target's ancestry, root first, itself
     last) and whatever is addressed to it."""
     return actor.admin or actor.organisation in path or actor.organisation in addressed_to
-
-
-def check_within_subtree(actor: Actor, path: Sequence[str], action: str) -> None:
-    if not (actor.admin or actor.organisation in path):
-        raise PermissionDenied(
-            f"{actor.organisation} cannot {action} {path[-1]}: it is outside its subtree",
-            code="outside_subtree",
-        )
