@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -43,3 +43,19 @@ def append_to(
     return StreamAppend(
         stream_id, stream_type, expected, [new_event(n=expected + i + 1) for i in range(count)]
     )
+
+
+class SettableClock:
+    """A clock a test sets and advances; passed in, never patched in."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta

@@ -31,6 +31,15 @@ class CommandContext:
         return When.of(self.recorded_at, effective_on, tolerance_days=self.backdate_tolerance_days)
 
 
+class Clock(Protocol):
+    """Where "now" comes from: the system clock in the service, a settable one in tests
+    (the deadline watcher and the HTTP layer record facts at ``now()``)."""
+
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
+
+
 class Aggregates(Protocol):
     async def get(self, cls: type[A], aggregate_id: UUID) -> A:
         """The aggregate now; raises domain NotFound when there is none."""
