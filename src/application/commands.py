@@ -17,6 +17,7 @@ from domain.calendar import Recurrence
 from domain.document import Recipient
 from domain.inspection_terms import FindingKind, InspectionKind, Rating
 from domain.organisation import Kind, Level
+from domain.permissions import Role
 from domain.task import Review, TaskKind
 
 
@@ -227,3 +228,13 @@ class MarkInspectionOverdue(msgspec.Struct, frozen=True, kw_only=True):
     """From the deadline watcher: the inspection ran past its due date."""
 
     inspection_id: UUID
+
+
+class IssueToken(msgspec.Struct, frozen=True, kw_only=True):
+    organization_id: str
+    role: Role
+    label: str
+
+
+class RevokeToken(msgspec.Struct, frozen=True, kw_only=True):
+    token_id: UUID

@@ -50,3 +50,12 @@ class AssignmentWritten(Written, frozen=True, kw_only=True):
     id: UUID
     status: str
     submission_id: UUID | None = None
+
+
+class TokenIssued(Written, frozen=True, kw_only=True):
+    id: UUID
+    token: str
+    """Shown once: only its digest is kept."""
+    organization_id: str
+    role: str
+    label: str

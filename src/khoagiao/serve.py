@@ -11,10 +11,12 @@ from types import FrameType
 
 import uvicorn
 
+from adapters.clock import SystemClock
 from adapters.http.app import create_app
+from khoagiao.admin_token import admin_token
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, ServiceUnavailable, endpoints, redacted
-from khoagiao.services import open_services
+from khoagiao.services import build_api, open_services
 
 _log = logging.getLogger("khoagiao")
 
@@ -50,12 +52,13 @@ def bind(settings: Settings) -> socket.socket:
 
 def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    token = admin_token(settings)
     sock = bind(settings)
     try:
         with endpoints(settings, serving=True) as found:
             _log.info("database %s", redacted(found.database_url))
             _log.info("NATS %s", found.nats_url)
-            asyncio.run(_serve(settings, found, sock))
+            asyncio.run(_serve(settings, found, sock, token))
     except (KeyboardInterrupt, Terminated):
         pass
     finally:
@@ -64,13 +67,9 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-async def _serve(settings: Settings, found: Endpoints, sock: socket.socket) -> None:
+async def _serve(settings: Settings, found: Endpoints, sock: socket.socket, token: str) -> None:
     async with open_services(settings, found) as services:
-        app = create_app(
-            store=services.store,
-            nats=services.nats,
-            projections=[r.projection.name for r in services.runners],
-        )
+        app = create_app(api=build_api(services, SystemClock(), token), nats=services.nats)
         config = uvicorn.Config(
             app,
             log_level=settings.log_level.lower(),

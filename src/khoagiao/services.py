@@ -12,11 +12,17 @@ from typing import Any
 
 import asyncpg
 
+from adapters.http.api import Api
+from adapters.http.auth import Authenticator
+from adapters.http.idempotency import IdempotencyKeys
+from adapters.http.writes import Writer
 from adapters.nats.connection import NatsLink
 from adapters.store.database import create_pool, migrate
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
+from adapters.store.repository import AggregateRepository
 from adapters.store.wakeup import LogWakeup
+from application.ports import Clock
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, check_database
 from projections import all_projections
@@ -76,3 +82,22 @@ async def open_services(settings: Settings, endpoints: Endpoints) -> AsyncIterat
                     await task
             await nats.close()
             await wakeup.close()
+
+
+def build_api(services: Services, clock: Clock, admin_token: str) -> Api:
+    """What the HTTP layer needs, on this process's services."""
+    repository = AggregateRepository(services.store)
+    return Api(
+        store=services.store,
+        repository=repository,
+        writer=Writer(
+            services.store,
+            repository,
+            clock,
+            IdempotencyKeys(),
+            services.settings.backdate_tolerance_days,
+        ),
+        auth=Authenticator(repository, admin_token),
+        clock=clock,
+        projections=[runner.projection.name for runner in services.runners],
+    )

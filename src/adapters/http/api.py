@@ -1,0 +1,118 @@
+"""What the route handlers share: the services they use, the caller, and the reading
+rules (read-your-writes through ``min_position``, and a unit's sight)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from adapters.http.auth import Authenticator
+from adapters.http.problems import ApiProblem
+from adapters.http.writes import Writer
+from adapters.store.database import Connection
+from adapters.store.event_store import PostgresEventStore, UnknownPosition
+from adapters.store.repository import AggregateRepository
+from application.ports import Clock
+from domain.calendar import vietnam_date
+from domain.errors import NotFound
+from domain.permissions import Actor, can_read
+
+_POLL_SECONDS = 0.005
+
+
+@dataclass(frozen=True)
+class Api:
+    store: PostgresEventStore
+    repository: AggregateRepository
+    writer: Writer
+    auth: Authenticator
+    clock: Clock
+    projections: Sequence[str]
+    wait_seconds: float = 2.0
+
+    def today(self) -> date:
+        return vietnam_date(self.clock.now())
+
+    async def caught_up(self, connection: Connection, min_position: int | None) -> None:
+        """Wait until every view has applied the event at ``min_position`` (the position a
+        write returned), so a dashboard reads its own writes; 503 if they have not within
+        ``wait_seconds``."""
+        if min_position is None or not self.projections:
+            return
+        try:
+            target = await self.store.cursor_at(min_position)
+        except UnknownPosition:
+            raise ApiProblem(
+                422,
+                "unknown_position",
+                f"min_position {min_position} is not a position of the log",
+            ) from None
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            done = await connection.fetchval(
+                "SELECT count(*) FROM projection_checkpoints WHERE name = ANY($1::text[])"
+                " AND (transaction_id, position) >= ($2::xid8, $3::bigint)",
+                list(self.projections),
+                target.transaction_id,
+                target.position,
+            )
+            if done == len(self.projections):
+                return
+            if time.monotonic() > deadline:
+                raise ApiProblem(
+                    503,
+                    "views_behind",
+                    f"the views have not reached position {min_position} within "
+                    f"{self.wait_seconds:g} s; retry shortly",
+                    headers={"Retry-After": "1"},
+                )
+            await asyncio.sleep(_POLL_SECONDS)
+
+
+ApiService = NamedDependency[Api]
+"""The services, as a handler parameter ``api: ApiService``."""
+Caller = NamedDependency[Actor]
+"""The authenticated caller, as a handler parameter ``actor: Caller``."""
+
+
+async def provide_api(state: State) -> Api:
+    api: Api = state.api
+    return api
+
+
+async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
+    api: Api = state.api
+    return await api.auth.actor(request.headers.get("authorization"))
+
+
+MinPosition = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1,
+        description="Wait (up to 2 s) until the views include the write at this log position "
+        "(the `position` a write returned): read your own writes.",
+    ),
+]
+
+
+async def visible_path(connection: Connection, actor: Actor, unit: str) -> list[str]:
+    """The unit's path from the root, when the actor may see the unit; else 404."""
+    path = await connection.fetchval("SELECT path FROM org_units WHERE id = $1", unit)
+    if path is None or not can_read(actor, list(path)):
+        raise NotFound(f"no organisation {unit!r}", code="organisation_not_found")
+    return list(path)
+
+
+class Body(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A request body: unknown fields are refused, so a misspelt optional field is an
+    error rather than silently ignored."""

@@ -1,0 +1,70 @@
+"""Access tokens: issue (the token is shown once) and revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, post
+from litestar.params import FromPath, JSONBody
+
+from adapters.http.api import ApiService, Body, Caller
+from application.access import issue_token, revoke_token
+from application.commands import IssueToken, RevokeToken
+from application.ports import Aggregates
+from application.results import TokenIssued, Written
+from application.sight import units_of
+from domain.access import AccessToken
+from domain.permissions import Role
+
+
+class NewToken(Body, frozen=True, kw_only=True):
+    organization_id: FromPath[str]
+    role: Role
+    label: str
+    """Whose or what it is for (``Phần mềm báo cáo Sở Y tế``), shown in the audit trail."""
+
+
+class TokensController(Controller):
+    path = "/api/v1/tokens"
+    tags = ["tokens"]  # noqa: RUF012 (Litestar reads it as an instance attribute)
+
+    @post("/", operation_id="issueToken", summary="Issue an access token", status_code=201)
+    async def issue(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiService,
+        actor: Caller,
+        data: JSONBody[NewToken],
+    ) -> Response[TokenIssued]:
+        """An admin issues any token; an officer issues tokens for its own organisation
+        (not admin ones). The `token` is in this response only: keep it; only its digest
+        is stored."""
+        command = IssueToken(organization_id=data.organization_id, role=data.role, label=data.label)
+
+        async def sight(_: Aggregates) -> list[str]:
+            return [data.organization_id]
+
+        return await api.writer.run(request, actor, issue_token, command, sight=sight, status=201)
+
+    @delete(
+        "/{token_id:uuid}",
+        operation_id="revokeToken",
+        summary="Revoke an access token",
+        status_code=200,
+    )
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiService,
+        actor: Caller,
+        token_id: FromPath[UUID],
+    ) -> Response[Written]:
+        async def sight(aggregates: Aggregates) -> list[str]:
+            return await units_of(aggregates, AccessToken, token_id)
+
+        response = await api.writer.run(
+            request, actor, revoke_token, RevokeToken(token_id=token_id), sight=sight
+        )
+        api.auth.forget(token_id)
+        return response
