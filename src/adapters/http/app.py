@@ -12,8 +12,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from adapters.http.api import Api, provide_actor, provide_api
 from adapters.http.health import health
 from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.http.routes.assignments import AssignmentsController
+from adapters.http.routes.audit import AuditController
+from adapters.http.routes.documents import DocumentsController
 from adapters.http.routes.organizations import OrganizationsController
 from adapters.http.routes.tokens import TokensController
+from adapters.http.routes.views import ViewsController
 from adapters.nats.connection import NatsLink
 
 MAX_BODY_BYTES = 1_000_000
@@ -40,7 +44,14 @@ compliant each level is.
 def create_app(*, api: Api, nats: NatsLink) -> Litestar:
     v1 = Router(
         path="/",
-        route_handlers=[OrganizationsController, TokensController],
+        route_handlers=[
+            OrganizationsController,
+            TokensController,
+            DocumentsController,
+            AssignmentsController,
+            ViewsController,
+            AuditController,
+        ],
         dependencies={"api": Provide(provide_api), "actor": Provide(provide_actor)},
         security=[{"bearer": []}],
     )
