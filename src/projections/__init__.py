@@ -7,6 +7,7 @@ from projections.audit_index import AuditIndex
 from projections.base import Projection
 from projections.cascade import DocumentIndex
 from projections.compliance import ComplianceRollup
+from projections.inspections import InspectionsView
 from projections.organisation_tree import OrganisationTree
 
 
@@ -16,5 +17,6 @@ def all_projections() -> list[Projection]:
         DocumentIndex(),
         AssignmentStatus(),
         ComplianceRollup(),
+        InspectionsView(),
         AuditIndex(),
     ]
