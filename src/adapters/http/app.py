@@ -15,6 +15,7 @@ from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes.assignments import AssignmentsController
 from adapters.http.routes.audit import AuditController
 from adapters.http.routes.documents import DocumentsController
+from adapters.http.routes.inspections import InspectionsController, UnitInspectionsController
 from adapters.http.routes.organizations import OrganizationsController
 from adapters.http.routes.tokens import TokensController
 from adapters.http.routes.views import ViewsController
@@ -51,6 +52,8 @@ def create_app(*, api: Api, nats: NatsLink) -> Litestar:
             AssignmentsController,
             ViewsController,
             AuditController,
+            InspectionsController,
+            UnitInspectionsController,
         ],
         dependencies={"api": Provide(provide_api), "actor": Provide(provide_actor)},
         security=[{"bearer": []}],
