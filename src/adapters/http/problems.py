@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from application.errors import ConcurrencyError
 from domain.errors import DomainError, NotFound, PermissionDenied
@@ -172,3 +173,32 @@ EXCEPTION_HANDLERS: Any = {
 }
 """Most specific first is not needed: Litestar picks the handler of the nearest class in
 the exception's MRO."""
+
+
+def _specs(*statuses: int) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=_MEANINGS[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+_MEANINGS = {
+    400: "Malformed request: `errors` names each failing field and its rule.",
+    401: "No valid access token.",
+    403: "The caller may not do this (`code` names the rule).",
+    404: "No such resource, or none the caller may see.",
+    409: "Stale write: the resource changed since it was read; reload and retry.",
+    413: "The body is larger than the limit.",
+    422: "A rule of the domain refused the command (`code` names it); nothing was written.",
+    503: "The views have not reached `min_position` yet; retry shortly.",
+}
+
+READ_PROBLEMS = _specs(400, 401, 403, 404, 422, 503)
+"""The problems any query may answer with."""
+WRITE_PROBLEMS = _specs(400, 401, 403, 404, 409, 413, 422)
+"""The problems any command may answer with."""

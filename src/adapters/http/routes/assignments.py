@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.http.api import ApiService, Body, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit, decode_key, encode_key
-from adapters.http.problems import ApiProblem, FieldError
+from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS, ApiProblem, FieldError
 from application import assignments as handle
 from application.commands import (
     AcceptSubmission,
@@ -168,6 +168,7 @@ class AssignmentsController(Controller):
         "/organizations/{organization_id:str}/assignments",
         operation_id="listAssignments",
         summary="A unit's assignments (or its subtree's), soonest due first",
+        responses=READ_PROBLEMS,
     )
     async def list_for(
         self,
@@ -219,6 +220,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}",
         operation_id="getAssignment",
         summary="One assignment with its submissions",
+        responses=READ_PROBLEMS,
     )
     async def read(
         self,
@@ -247,6 +249,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/acknowledgement",
         operation_id="acknowledgeAssignment",
         summary="Acknowledge receipt (the assignee)",
+        responses=WRITE_PROBLEMS,
     )
     async def acknowledge(
         self,
@@ -266,6 +269,7 @@ class AssignmentsController(Controller):
         operation_id="submitReport",
         summary="Submit a report (the assignee)",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def submit(
         self,
@@ -294,6 +298,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/acceptance",
         operation_id="acceptSubmission",
         summary="Accept the latest submission (the issuer)",
+        responses=WRITE_PROBLEMS,
     )
     async def accept(
         self,
@@ -314,6 +319,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/return",
         operation_id="returnSubmission",
         summary="Return the latest submission for revision (the issuer)",
+        responses=WRITE_PROBLEMS,
     )
     async def return_(
         self,
@@ -334,6 +340,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/extension",
         operation_id="extendDueDate",
         summary="Extend the due date, with a reason (the issuer)",
+        responses=WRITE_PROBLEMS,
     )
     async def extend(
         self,
@@ -357,6 +364,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/waiver",
         operation_id="waiveAssignment",
         summary="Waive the assignment, with a reason (the issuer)",
+        responses=WRITE_PROBLEMS,
     )
     async def waive(
         self,
@@ -377,6 +385,7 @@ class AssignmentsController(Controller):
         "/assignments/{assignment_id:uuid}/cancellation",
         operation_id="cancelAssignment",
         summary="Cancel the assignment, with a reason (the issuer)",
+        responses=WRITE_PROBLEMS,
     )
     async def cancel(
         self,

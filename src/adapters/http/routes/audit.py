@@ -25,7 +25,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from adapters.http.api import Api, ApiService, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit
-from adapters.http.problems import ApiProblem, FieldError
+from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
 from adapters.store.audit import ChainReport, verify_chains
 from adapters.store.records import RecordedEvent
 from domain.errors import NotFound, PermissionDenied
@@ -117,7 +117,12 @@ class AuditController(Controller):
     path = "/api/v1"
     tags = ["audit"]  # noqa: RUF012 (Litestar reads it as an instance attribute)
 
-    @get("/audit/events", operation_id="auditEvents", summary="Page through the audit trail")
+    @get(
+        "/audit/events",
+        operation_id="auditEvents",
+        summary="Page through the audit trail",
+        responses=READ_PROBLEMS,
+    )
     async def events(
         self,
         api: ApiService,
@@ -175,6 +180,7 @@ class AuditController(Controller):
         "/audit/verify",
         operation_id="auditVerify",
         summary="Check the hash chains of the log (or of one stream)",
+        responses=READ_PROBLEMS,
     )
     async def verify(
         self, api: ApiService, actor: Caller, stream_id: FromQuery[UUID | None] = None
@@ -203,12 +209,13 @@ class AuditController(Controller):
         operation_id="feed",
         summary="The events the caller may see, in log order (JSON pages or SSE)",
         responses={
+            **READ_PROBLEMS,
             200: ResponseSpec(
                 data_container=EventPage,
                 description="A page of events; with `Accept: text/event-stream`, a stream "
                 "of Server-Sent Events (`id` = position, `event` = type, `data` = the "
                 "event as JSON) resuming after `Last-Event-ID`.",
-            )
+            ),
         },
     )
     async def feed(

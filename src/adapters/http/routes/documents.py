@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.http.api import ApiService, Body, Caller, MinPosition
 from adapters.http.pages import Limit, decode_key, encode_key
+from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from adapters.store.database import Connection
 from application.commands import IssueDocument, TaskInput
 from application.documents import issue_document
@@ -224,6 +225,7 @@ class DocumentsController(Controller):
         operation_id="issueDocument",
         summary="Issue a document with its tasks",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def issue(
         self,
@@ -243,7 +245,7 @@ class DocumentsController(Controller):
             request, actor, issue_document, data.command(), sight=sight, status=201
         )
 
-    @get("/", operation_id="findDocuments", summary="Find documents")
+    @get("/", operation_id="findDocuments", summary="Find documents", responses=READ_PROBLEMS)
     async def find(
         self,
         api: ApiService,
@@ -272,7 +274,12 @@ class DocumentsController(Controller):
         )
         return DocumentPage(documents, next_after)
 
-    @get("/{document_id:uuid}", operation_id="getDocument", summary="One document")
+    @get(
+        "/{document_id:uuid}",
+        operation_id="getDocument",
+        summary="One document",
+        responses=READ_PROBLEMS,
+    )
     async def read(
         self,
         api: ApiService,
@@ -298,6 +305,7 @@ class DocumentsController(Controller):
         "/{document_id:uuid}/cascade",
         operation_id="getDocumentCascade",
         summary="Implementing documents below a document, and who is late to issue one",
+        responses=READ_PROBLEMS,
     )
     async def cascade(
         self,

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.http.api import Api, ApiService, Body, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit, decode_key, encode_key
+from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from application import inspections as handle
 from application.commands import (
     CloseInspection,
@@ -155,7 +156,12 @@ class InspectionsController(Controller):
     path = "/api/v1/inspections"
     tags = ["inspections"]  # noqa: RUF012 (Litestar reads it as an instance attribute)
 
-    @get("/{inspection_id:uuid}", operation_id="getInspection", summary="One inspection in full")
+    @get(
+        "/{inspection_id:uuid}",
+        operation_id="getInspection",
+        summary="One inspection in full",
+        responses=READ_PROBLEMS,
+    )
     async def read(
         self,
         api: ApiService,
@@ -184,6 +190,7 @@ class InspectionsController(Controller):
         operation_id="planInspection",
         summary="Plan an inspection or supervision",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def plan(
         self,
@@ -213,7 +220,10 @@ class InspectionsController(Controller):
         )
 
     @post(
-        "/{inspection_id:uuid}/team", operation_id="decideInspectionTeam", summary="Decide the team"
+        "/{inspection_id:uuid}/team",
+        operation_id="decideInspectionTeam",
+        summary="Decide the team",
+        responses=WRITE_PROBLEMS,
     )
     async def team(
         self,
@@ -231,6 +241,7 @@ class InspectionsController(Controller):
         "/{inspection_id:uuid}/extension",
         operation_id="extendInspection",
         summary="Extend the due date once, by at most a third",
+        responses=WRITE_PROBLEMS,
     )
     async def extend(
         self,
@@ -249,6 +260,7 @@ class InspectionsController(Controller):
         operation_id="receiveSelfAssessment",
         summary="A target's self-assessment report (báo cáo tự kiểm tra)",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def self_assessment(
         self,
@@ -274,6 +286,7 @@ class InspectionsController(Controller):
         operation_id="recordFinding",
         summary="Record a finding about a target",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def finding(
         self,
@@ -299,6 +312,7 @@ class InspectionsController(Controller):
         operation_id="draftConclusion",
         summary="Send a draft conclusion to a target for comment",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def draft(
         self,
@@ -324,6 +338,7 @@ class InspectionsController(Controller):
         operation_id="issueConclusion",
         summary="Conclude on a target, with a rating and any remediation due date",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def conclusion(
         self,
@@ -349,6 +364,7 @@ class InspectionsController(Controller):
         operation_id="reportRemediation",
         summary="A target reports its remediation (khắc phục)",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def remediation(
         self,
@@ -374,6 +390,7 @@ class InspectionsController(Controller):
         operation_id="verifyRemediation",
         summary="The inspector verifies a target's remediation",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def verification(
         self,
@@ -394,7 +411,12 @@ class InspectionsController(Controller):
             status=201,
         )
 
-    @post("/{inspection_id:uuid}/closure", operation_id="closeInspection", summary="Close")
+    @post(
+        "/{inspection_id:uuid}/closure",
+        operation_id="closeInspection",
+        summary="Close",
+        responses=WRITE_PROBLEMS,
+    )
     async def close(
         self,
         request: Request[Any, Any, Any],
@@ -412,6 +434,7 @@ class InspectionsController(Controller):
         operation_id="escalateSupervision",
         summary="Turn a supervision into an inspection (dấu hiệu vi phạm)",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def escalate(
         self,
@@ -437,7 +460,12 @@ class UnitInspectionsController(Controller):
     path = "/api/v1/organizations/{organization_id:str}/inspections"
     tags = ["inspections"]  # noqa: RUF012 (Litestar reads it as an instance attribute)
 
-    @get("/", operation_id="listInspections", summary="Inspections a unit runs or undergoes")
+    @get(
+        "/",
+        operation_id="listInspections",
+        summary="Inspections a unit runs or undergoes",
+        responses=READ_PROBLEMS,
+    )
     async def list_for(
         self,
         api: ApiService,
@@ -481,6 +509,7 @@ class UnitInspectionsController(Controller):
         "/overview",
         operation_id="getInspectionOverview",
         summary="Inspections, conclusions by rating and remediation, at a glance",
+        responses=READ_PROBLEMS,
     )
     async def overview(
         self,

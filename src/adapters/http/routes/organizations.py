@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from adapters.http.api import ApiService, Body, Caller, MinPosition, visible_path
+from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from application.commands import (
     DissolveOrganisation,
     MergeOrganisation,
@@ -101,6 +102,7 @@ class OrganizationsController(Controller):
         operation_id="registerOrganization",
         summary="Register an organisation below its parent",
         status_code=201,
+        responses=WRITE_PROBLEMS,
     )
     async def register(
         self,
@@ -124,7 +126,12 @@ class OrganizationsController(Controller):
             request, actor, register_organisation, command, sight=sight, status=201
         )
 
-    @get("/{organization_id:str}", operation_id="getOrganization", summary="One organisation")
+    @get(
+        "/{organization_id:str}",
+        operation_id="getOrganization",
+        summary="One organisation",
+        responses=READ_PROBLEMS,
+    )
     async def read(
         self,
         api: ApiService,
@@ -162,6 +169,7 @@ class OrganizationsController(Controller):
         "/{organization_id:str}/renaming",
         operation_id="renameOrganization",
         summary="Rename, with a new issuer code from a date",
+        responses=WRITE_PROBLEMS,
     )
     async def rename(
         self,
@@ -185,6 +193,7 @@ class OrganizationsController(Controller):
         "/{organization_id:str}/move",
         operation_id="moveOrganization",
         summary="Place the unit under another parent",
+        responses=WRITE_PROBLEMS,
     )
     async def move(
         self,
@@ -205,6 +214,7 @@ class OrganizationsController(Controller):
         "/{organization_id:str}/merge",
         operation_id="mergeOrganization",
         summary="Merge the unit into another (sáp nhập)",
+        responses=WRITE_PROBLEMS,
     )
     async def merge(
         self,
@@ -227,6 +237,7 @@ class OrganizationsController(Controller):
         "/{organization_id:str}/dissolution",
         operation_id="dissolveOrganization",
         summary="Dissolve the unit (giải thể)",
+        responses=WRITE_PROBLEMS,
     )
     async def dissolve(
         self,

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, post
 from litestar.params import FromPath, JSONBody
 
 from adapters.http.api import ApiService, Body, Caller
+from adapters.http.problems import WRITE_PROBLEMS
 from application.access import issue_token, revoke_token
 from application.commands import IssueToken, RevokeToken
 from application.ports import Aggregates
@@ -29,7 +30,13 @@ class TokensController(Controller):
     path = "/api/v1/tokens"
     tags = ["tokens"]  # noqa: RUF012 (Litestar reads it as an instance attribute)
 
-    @post("/", operation_id="issueToken", summary="Issue an access token", status_code=201)
+    @post(
+        "/",
+        operation_id="issueToken",
+        summary="Issue an access token",
+        status_code=201,
+        responses=WRITE_PROBLEMS,
+    )
     async def issue(
         self,
         request: Request[Any, Any, Any],
@@ -52,6 +59,7 @@ class TokensController(Controller):
         operation_id="revokeToken",
         summary="Revoke an access token",
         status_code=200,
+        responses=WRITE_PROBLEMS,
     )
     async def revoke(
         self,

@@ -11,7 +11,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
 from adapters.http.api import ApiService, Caller, MinPosition, visible_path
-from adapters.http.problems import ApiProblem, FieldError
+from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
 from projections import compliance
 from projections.deadlines import Deadline, open_deadlines
 
@@ -72,6 +72,7 @@ class ViewsController(Controller):
         "/{organization_id:str}/compliance",
         operation_id="getCompliance",
         summary="Compliance of a unit, its subtree and each direct child",
+        responses=READ_PROBLEMS,
     )
     async def compliance(
         self,
@@ -129,6 +130,7 @@ class ViewsController(Controller):
         "/{organization_id:str}/deadlines",
         operation_id="getDeadlines",
         summary="Open assignments of a unit and its subtree by due date",
+        responses=READ_PROBLEMS,
     )
     async def deadlines(
         self,
