@@ -17,11 +17,18 @@ from domain.organisation import Kind
 
 _PARTY = (Kind.PARTY_COMMITTEE, Kind.BLOC_COMMITTEE, Kind.GRASSROOTS_PARTY)
 
+DEFAULT_KINDS = (Kind.PROPAGANDA_COMMISSION, *_PARTY)
+"""Whom a task goes to when the text names nobody: the party organisations and
+commissions directly below the issuer, the units that carry guidance down."""
+
 # Most specific first; a phrase that matched is blanked so that "Ban Tuyên giáo Thị ủy"
 # is a commission and not also the committee "Thị ủy".
 _KINDS: list[tuple[re.Pattern[str], tuple[Kind, ...]]] = [
     (
-        re.compile(r"ban tuyên giáo(?: và dân vận)?(?: [^\s,;.]+ ủy| trung ương| các cấp)?"),
+        re.compile(
+            r"ban tuyên giáo(?: và dân vận)?(?:(?:,|\s)+(?:và\s+)?(?:các\s+)?(?:(?:tỉnh|thành|huyện"
+            r"|thị|quận) ủy|đảng ủy(?: khối)?(?: trực thuộc)?|trung ương|các cấp))*"
+        ),
         (Kind.PROPAGANDA_COMMISSION,),
     ),
     (re.compile(r"ủy ban kiểm tra"), (Kind.INSPECTION_COMMITTEE,)),
@@ -34,7 +41,10 @@ _KINDS: list[tuple[re.Pattern[str], tuple[Kind, ...]]] = [
     ),
     (re.compile(r"(?:ủy ban )?mặt trận(?: tổ quốc)?|mttq"), (Kind.FRONT,)),
     (
-        re.compile(r"tổ chức chính trị\s*-\s*xã hội|tổ chức ct-xh|đoàn thể|hội quần chúng"),
+        re.compile(
+            r"tổ chức chính trị\s*-\s*xã hội|tổ chức ct-xh|đoàn thể|hội quần chúng|công đoàn"
+            r"|đoàn thanh niên|hội phụ nữ|hội nông dân|hội cựu chiến binh"
+        ),
         (Kind.SOCIO_POLITICAL,),
     ),
     (re.compile(r"đảng ủy khối"), (Kind.BLOC_COMMITTEE,)),

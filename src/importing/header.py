@@ -173,6 +173,8 @@ def _type_and_title(top: list[Block]) -> tuple[DocumentType | None, str | None]:
                 break
             parts.append(following.text)
         rest = _sentence_case(" ".join(parts)) if parts else None
+        if rest and rest[1:2].islower():
+            rest = rest[0].lower() + rest[1:]  # "Thực hiện ..." under "KẾ HOẠCH"
         return kind, (f"{NAME_OF_TYPE[kind]} {rest}" if rest else NAME_OF_TYPE[kind])
     fragments = [
         b.text

@@ -191,7 +191,8 @@ _OWN_PLAN = re.compile(
     r"(?:hướng dẫn|kế hoạch) này|công tác khoa giáo năm \d{4}|nhiệm vụ công tác khoa giáo"
 )
 _TITLE_END = re.compile(
-    r"[.;:(]|,? (?:trên cơ sở|bảo đảm|đảm bảo|nhằm|để|gắn với|phù hợp|theo hướng dẫn|phục vụ)\b"
+    r"[.;:(]|,? (?:trên cơ sở|bảo đảm|đảm bảo|nhằm|để|gắn với|phù hợp|theo hướng dẫn|phục vụ"
+    r"|trước ngày|gửi)\b"
 )
 
 
@@ -236,7 +237,7 @@ def item_subjects(blocks: list[Block]) -> dict[int, str]:
     """Per numbered item, the first subject that names a unit."""
     subjects: dict[int, str] = {}
     for block in blocks:
-        if block.item not in subjects:
+        if block.part in TASK_PARTS and block.item not in subjects:
             found = subject(block.text)
             if kinds_named(found):
                 subjects[block.item] = found

@@ -43,6 +43,17 @@ def parser() -> argparse.ArgumentParser:
     status = projection_verbs.add_parser("status", help="checkpoint and lag of each projection")
     status.add_argument("--json", action="store_true", help="print JSON")
 
+    importer = verbs.add_parser(
+        "import", help="a guidance document (.txt, .md, .docx, .pdf) into a document and tasks"
+    )
+    importer.add_argument("file", help="the document to import")
+    importer.add_argument("--dry-run", action="store_true", help="only show the draft")
+    importer.add_argument("--json", action="store_true", help="print JSON")
+    importer.add_argument("--yes", action="store_true", help="issue without asking")
+    importer.add_argument(
+        "--as", dest="issuer", metavar="ORGANISATION", help="the issuing organisation's id"
+    )
+
     bench = verbs.add_parser("bench", help="measure throughput")
     bench_verbs = bench.add_subparsers(dest="bench_verb", required=True, metavar="WHAT")
     store = bench_verbs.add_parser("store", help="event store appends and log following")
@@ -83,6 +94,17 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         from adapters.cli.projections import status
 
         return status(settings, as_json=arguments.json)
+    if arguments.verb == "import":
+        from adapters.cli.importer import run
+
+        return run(
+            settings,
+            arguments.file,
+            dry_run=arguments.dry_run,
+            as_json=arguments.json,
+            yes=arguments.yes,
+            issuer=arguments.issuer,
+        )
     if arguments.verb == "bench":
         from adapters.cli.bench import store
 
