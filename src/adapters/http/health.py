@@ -8,6 +8,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from adapters.nats.connection import NatsLink
+from adapters.nats.relay import RELAY
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import lag
 
@@ -36,6 +37,9 @@ class Health(msgspec.Struct):
     database: DatabaseHealth
     nats: NatsHealth
     projections: list[ProjectionHealth]
+    relay: ProjectionHealth | None = None
+    """The NATS relay's checkpoint and how far the log is ahead of it: while NATS is down
+    the log keeps growing and the relay falls behind, then catches up."""
 
 
 @get("/health", operation_id="getHealth", tags=["operations"], summary="Service health")
@@ -45,11 +49,13 @@ async def health(state: State) -> Response[Health]:
     store: PostgresEventStore = state.store
     nats: NatsLink = state.nats
     projections: list[ProjectionHealth] = []
+    relay = None
     try:
         database = DatabaseHealth(True, await store.last_position())
         async with store.pool.acquire() as connection:
             for name in state.projections:
                 projections.append(ProjectionHealth(**await lag(connection, name)))
+            relay = ProjectionHealth(**await lag(connection, RELAY))
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         database = DatabaseHealth(False, None, str(error) or type(error).__name__)
     up = database.connected and nats.connected
@@ -58,5 +64,6 @@ async def health(state: State) -> Response[Health]:
         database=database,
         nats=NatsHealth(nats.connected, nats.url),
         projections=projections,
+        relay=relay,
     )
     return Response(report, status_code=200 if up else 503)

@@ -1,10 +1,11 @@
 """``Idempotency-Key``: a retried POST gets the first response back and writes nothing.
 
-The key is scoped to the caller's token. Its row is inserted in the transaction that
-appends the command's events, after them: two concurrent requests with one key cannot
-both commit (the second hits the primary key, rolls back its events and replays the
-first's response). A key reused with another method, path or body is a 422. Only
-successful responses are kept: a refused command wrote nothing, so retrying it is safe.
+The key is scoped to the caller's token. A request holds its key (an advisory lock) for
+its whole transaction, and the key's row is inserted in the transaction that appends the
+command's events, after them: a concurrent request with the same key waits, then finds
+the first response and replays it. A key reused with another method, path or body is a
+422. Only successful responses are kept: a refused command wrote nothing, so retrying it
+is safe.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from adapters.http.problems import ApiProblem
 from adapters.store.database import Connection
@@ -71,18 +71,17 @@ class IdempotencyKeys:
 
     async def record(
         self, connection: Connection, principal: str, key: str, print_: str, stored: Stored
-    ) -> bool:
-        """Record the response; False when another request with this key got there first."""
-        inserted: Any = await connection.fetchval(
+    ) -> None:
+        """Record the response (the caller holds the key: nobody else can insert it)."""
+        await connection.execute(
             "INSERT INTO idempotency_keys (principal, key, fingerprint, status, body)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            " VALUES ($1, $2, $3, $4, $5)",
             principal,
             key,
             print_,
             stored.status,
             stored.body,
         )
-        return inserted is True
 
     async def prune(self, connection: Connection) -> None:
         """Forget keys past their retention, at most once an hour per instance."""

@@ -141,6 +141,7 @@ def _unauthorised(_: Request[Any, Any, Any], error: NotAuthorizedException) -> R
 
 
 _HTTP_CODES = {
+    400: "malformed_body",
     404: "no_such_route",
     405: "method_not_allowed",
     413: "body_too_large",

@@ -59,10 +59,6 @@ class TransactionAggregates:
         )
 
 
-class _KeyTaken(Exception):
-    """A concurrent request with the same Idempotency-Key committed first."""
-
-
 @dataclass
 class Writer:
     store: PostgresEventStore
@@ -91,53 +87,30 @@ class Writer:
         sight: Sight | None = None,
         status: int = 200,
     ) -> Response[Any]:
-        key = request.headers.get("idempotency-key")
-        if key is None:
-            return _response(
-                Stored(status, await self._execute(request, actor, handler, command, sight))
+        raw_key = request.headers.get("idempotency-key")
+        key = None
+        if raw_key is not None:
+            key = _Key(
+                actor.token_id or actor.organisation,
+                check_key(raw_key),
+                fingerprint(request.method, request.url.path, await request.body()),
             )
-        check_key(key)
-        principal = actor.token_id or actor.organisation
-        print_ = fingerprint(request.method, request.url.path, await request.body())
-        async with self.store.pool.acquire() as connection:
-            stored = await self.keys.find(connection, principal, key, print_)
-        if stored is not None:
-            return _response(stored, replayed=True)
-
-        async def remember(transaction: StoreTransaction, body: bytes) -> None:
-            if not await self.keys.record(
-                transaction.connection, principal, key, print_, Stored(status, body)
-            ):
-                raise _KeyTaken
-            await self.keys.prune(transaction.connection)
-
-        try:
-            body = await self._execute(request, actor, handler, command, sight, remember)
-        except _KeyTaken:
-            async with self.store.pool.acquire() as connection:
-                stored = await self.keys.find(connection, principal, key, print_)
-            assert stored is not None  # the winner committed its row before we collided
-            return _response(stored, replayed=True)
-        return _response(Stored(status, body))
-
-    async def _execute(
-        self,
-        request: Request[Any, Any, Any],
-        actor: Actor,
-        handler: Handler[C],
-        command: C,
-        sight: Sight | None,
-        remember: Callable[[StoreTransaction, bytes], Awaitable[None]] | None = None,
-    ) -> bytes:
         context = self.context(request, actor)
         try:
             async with self.store.transaction() as transaction:
+                if key is not None:
+                    stored = await self._claim(transaction, key)
+                    if stored is not None:
+                        return _response(stored, replayed=True)
                 result = await handler(
                     command, context, TransactionAggregates(self.repository, transaction)
                 )
-                body = msgspec.json.encode(result)
-                if remember is not None:
-                    await remember(transaction, body)
+                stored = Stored(status, msgspec.json.encode(result))
+                if key is not None:
+                    await self.keys.record(
+                        transaction.connection, key.principal, key.key, key.fingerprint, stored
+                    )
+                    await self.keys.prune(transaction.connection)
         except PermissionDenied:
             if sight is not None and not await sees_any(
                 self.repository,
@@ -147,7 +120,24 @@ class Writer:
             ):
                 raise NotFound("no such resource", code="not_found") from None
             raise
-        return body
+        return _response(stored)
+
+    async def _claim(self, transaction: StoreTransaction, key: _Key) -> Stored | None:
+        """Hold the key until this transaction ends (a concurrent request with it waits
+        here), then answer with its first response if it has one. An advisory lock is
+        not a write: the append that follows is still the transaction's first."""
+        await transaction.connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"idempotency:{key.principal}:{key.key}",
+        )
+        return await self.keys.find(transaction.connection, key.principal, key.key, key.fingerprint)
+
+
+@dataclass(frozen=True)
+class _Key:
+    principal: str
+    key: str
+    fingerprint: str
 
 
 def _response(stored: Stored, *, replayed: bool = False) -> Response[Any]:
