@@ -188,8 +188,8 @@ _OPEN_END = re.compile(r"(?:\b(?:của|và|với|được|cho|các|về|tại|tr
 def _continues(paragraph: str, above: str, line: str, width: int | None) -> bool:
     if starts_block(line) or all_capitals(above):
         return False
-    if line[0].islower():
-        return True
+    if line[0].islower() or (line[0] == "(" and not terminal(above)):
+        return True  # a parenthesis after an open sentence closes it: "... (tháng 6/2025)."
     if _NUMBERED.match(paragraph) and _SUBJECT_START.match(line) and not _OPEN_END.search(above):
         return False  # a numbered heading, then the first sentence of its item
     return not terminal(above) and width is not None and len(above) >= 0.75 * width
