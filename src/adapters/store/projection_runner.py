@@ -5,6 +5,12 @@ whatever crashes when).
 Several instances may run the same projection: one holds a PostgreSQL advisory lock on
 a connection of its own and works; the others try again every ``standby_poll`` seconds.
 The lock dies with its connection, so a killed runner is replaced within that time.
+
+A batch's first statement advances the checkpoint *only if it is still where the runner
+left it* (a compare-and-set on the row). That lets a rebuild (``projection_rebuild``)
+swap in tables built to another point of the log while the runner works: the runner
+waits on the row during the swap, and if the checkpoint moved, rolls the batch back and
+resumes from the new checkpoint.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from projections.base import Projected, Projection
 
 _log = logging.getLogger(__name__)
 
-_SAVE_CHECKPOINT = """
+_ADVANCE = """
 INSERT INTO projection_checkpoints (name, transaction_id, position, events, recorded_at)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (name) DO UPDATE SET
@@ -36,7 +42,15 @@ ON CONFLICT (name) DO UPDATE SET
     events = projection_checkpoints.events + EXCLUDED.events,
     recorded_at = EXCLUDED.recorded_at,
     updated_at = now()
+WHERE (projection_checkpoints.transaction_id, projection_checkpoints.position)
+    = ($6::xid8, $7::bigint)
+RETURNING position
 """
+"""Advance the checkpoint from ``($6, $7)``; no row back when it is elsewhere."""
+
+
+class _CheckpointMoved(Exception):
+    """Rolls a batch back: the checkpoint is no longer where the batch starts."""
 
 
 async def checkpoint(connection: Connection, name: str) -> LogCursor:
@@ -80,15 +94,27 @@ class ProjectionRunner:
             await self._stand_by_until_locked(lock)
             self.active.set()
             _log.info("projection %s: active", self.projection.name)
-            async with self.store.pool.acquire() as connection:
-                cursor = await checkpoint(connection, self.projection.name)
-            follower = LogFollower(self.store, self.wakeup, cursor, batch_size=self.batch_size)
-            async for batch in follower.batches():
-                await self.apply(batch)
+            while True:
+                await self._follow(await self.stored_checkpoint())
+                _log.info(
+                    "projection %s: checkpoint moved (rebuilt); resuming", self.projection.name
+                )
         finally:
             self.active.clear()
             with contextlib.suppress(Exception):
                 await lock.close()
+
+    async def _follow(self, cursor: LogCursor) -> None:
+        """Apply batches after ``cursor`` until the checkpoint is found elsewhere."""
+        follower = LogFollower(self.store, self.wakeup, cursor, batch_size=self.batch_size)
+        async for batch in follower.batches():  # holds nothing between batches
+            if not await self.apply(batch, after=cursor):
+                return
+            cursor = batch[-1].cursor
+
+    async def stored_checkpoint(self) -> LogCursor:
+        async with self.store.pool.acquire() as connection:
+            return await checkpoint(connection, self.projection.name)
 
     async def _stand_by_until_locked(self, lock: Connection) -> None:
         """A lock can only be polled for: PostgreSQL says nothing when one is freed."""
@@ -102,8 +128,7 @@ class ProjectionRunner:
         """Apply everything committed so far (for tools and tests); the number applied.
         Only call it where no runner of the same projection is active."""
         await self.prepare()
-        async with self.store.pool.acquire() as connection:
-            cursor = await checkpoint(connection, self.projection.name)
+        cursor = await self.stored_checkpoint()
         applied = 0
         while True:
             batch = await self.store.read_after(cursor, self.batch_size)
@@ -112,41 +137,63 @@ class ProjectionRunner:
                     return applied
                 await asyncio.sleep(0.005)
                 continue
-            await self.apply(batch.events)
-            applied += len(batch.events)
-            cursor = batch.events[-1].cursor
+            if await self.apply(batch.events, after=cursor):
+                applied += len(batch.events)
+                cursor = batch.events[-1].cursor
+            else:
+                cursor = await self.stored_checkpoint()
 
-    async def apply(self, batch: Sequence[RecordedEvent]) -> None:
-        projected = [
-            self._projected(record) for record in batch if self.projection.handles(record.type)
-        ]
+    async def apply(self, batch: Sequence[RecordedEvent], *, after: LogCursor) -> bool:
+        """Apply a batch read after ``after`` with its checkpoint, in one transaction.
+        False, with nothing written, when the checkpoint is no longer at ``after``."""
+        projected = projected_events(self.projection, self.mapper, batch)
         last = batch[-1]
-        async with self.store.pool.acquire() as connection, connection.transaction():
-            if projected:
-                await self.projection.apply(connection, projected)
-            await connection.execute(
-                _SAVE_CHECKPOINT,
-                self.projection.name,
-                last.transaction_id,
-                last.position,
-                len(batch),
-                last.metadata.recorded_at,
-            )
+        async with self.store.pool.acquire() as connection:
+            try:
+                async with connection.transaction():
+                    # First, so that a rebuild's swap, which locks this row, waits for
+                    # the batch in flight and the next batch waits for the swap.
+                    advanced = await connection.fetchval(
+                        _ADVANCE,
+                        self.projection.name,
+                        last.transaction_id,
+                        last.position,
+                        len(batch),
+                        last.metadata.recorded_at,
+                        after.transaction_id,
+                        after.position,
+                    )
+                    if advanced is None:
+                        raise _CheckpointMoved
+                    if projected:
+                        await self.projection.apply(connection, projected)
+            except _CheckpointMoved:
+                return False
+        return True
 
-    def _projected(self, record: RecordedEvent) -> Projected:
-        event = self.mapper.to_domain_event(
-            StoredEvent(record.stream_id, record.version, record.type, record.payload)
-        )
-        return Projected(
-            record.position,
-            record.transaction_id,
-            record.stream_id,
-            record.version,
-            record.metadata.recorded_at,
-            record.metadata.actor_organization_id,
-            record.metadata.actor_token_id,
-            event,
-        )
+
+def projected_events(
+    projection: Projection, mapper: MsgspecMapper, batch: Sequence[RecordedEvent]
+) -> list[Projected]:
+    """The events of a batch the projection handles, decoded; the others are skipped
+    without decoding."""
+    return [_projected(mapper, record) for record in batch if projection.handles(record.type)]
+
+
+def _projected(mapper: MsgspecMapper, record: RecordedEvent) -> Projected:
+    event = mapper.to_domain_event(
+        StoredEvent(record.stream_id, record.version, record.type, record.payload)
+    )
+    return Projected(
+        record.position,
+        record.transaction_id,
+        record.stream_id,
+        record.version,
+        record.metadata.recorded_at,
+        record.metadata.actor_organization_id,
+        record.metadata.actor_token_id,
+        event,
+    )
 
 
 async def lag(connection: Connection, name: str) -> dict[str, Any]:
@@ -178,4 +225,4 @@ async def lag(connection: Connection, name: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["ProjectionRunner", "checkpoint", "lag"]
+__all__ = ["ProjectionRunner", "checkpoint", "lag", "projected_events"]
