@@ -15,6 +15,7 @@ from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes.assignments import AssignmentsController
 from adapters.http.routes.audit import AuditController
 from adapters.http.routes.documents import DocumentsController
+from adapters.http.routes.imports import ImportsController
 from adapters.http.routes.inspections import InspectionsController, UnitInspectionsController
 from adapters.http.routes.organizations import OrganizationsController
 from adapters.http.routes.tokens import TokensController
@@ -54,6 +55,7 @@ def create_app(*, api: Api, nats: NatsLink) -> Litestar:
             AuditController,
             InspectionsController,
             UnitInspectionsController,
+            ImportsController,
         ],
         dependencies={"api": Provide(provide_api), "actor": Provide(provide_actor)},
         security=[{"bearer": []}],
