@@ -3,7 +3,8 @@ belongs to in the audit trail and in notifications.
 
 The submitting unit for a submission, the assignee for an assignment, the target for a
 finding, a self-assessment, a conclusion or a remediation, the inspector for the rest
-of an inspection, the issuer for a document, the unit itself for an organisation.
+of an inspection, the issuer for a document, the unit itself for an organisation, the
+organisation a token acts for.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def concerned_unit(name: str, event: Any, stream_unit: str | None) -> str | None
             if fact == "Transferred":
                 return str(event.to_unit)
             return stream_unit
+        case "AccessToken":
+            return str(event.organisation) if fact == "Issued" else stream_unit
         case "Inspection":
             target = getattr(event, "target", None)
             if isinstance(target, str):

@@ -55,3 +55,19 @@ async def test_a_revoked_token_is_refused_at_once(admin: ApiClient) -> None:
     refused = await reader.get("/api/v1/organizations/btg-hai-phong")
     assert refused.status_code == 401
     assert refused.json()["code"] == "unauthenticated"
+
+
+async def test_issuing_a_token_is_in_the_unit_audit_trail_without_its_secret(
+    admin: ApiClient,
+) -> None:
+    await register_tree(admin)
+    officer = await token_for(admin, "btg-hai-phong")
+
+    trail = await officer.get("/api/v1/audit/events", organization_id="btg-hai-phong")
+
+    assert trail.status_code == 200, trail.text
+    (issued,) = [e for e in trail.json()["events"] if e["type"] == "AccessToken.Issued"]
+    assert issued["organization_id"] == "btg-hai-phong"
+    assert issued["data"]["role"] == "officer"
+    assert "secret_digest" not in issued["data"]
+    assert officer.token.split("_")[-1] not in trail.text
