@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     )
     status = projection_verbs.add_parser("status", help="checkpoint and lag of each projection")
     status.add_argument("--json", action="store_true", help="print JSON")
+    rebuild = projection_verbs.add_parser(
+        "rebuild", help="rebuild from zero beside the live tables, then swap them in"
+    )
+    rebuild.add_argument("name", nargs="?", help="one projection (default: every one)")
+    rebuild.add_argument("--json", action="store_true", help="print JSON")
 
     importer = verbs.add_parser(
         "import", help="a guidance document (.txt, .md, .docx, .pdf) into a document and tasks"
@@ -91,8 +96,10 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
 
         return verify(settings, stream=arguments.stream, as_json=arguments.json)
     if arguments.verb == "projections":
-        from adapters.cli.projections import status
+        from adapters.cli.projections import rebuild_projections, status
 
+        if arguments.projections_verb == "rebuild":
+            return rebuild_projections(settings, arguments.name, as_json=arguments.json)
         return status(settings, as_json=arguments.json)
     if arguments.verb == "import":
         from adapters.cli.importer import run
