@@ -28,6 +28,15 @@ class Settings:
     event_retention_days: int
     remind_days: tuple[int, ...]
     backdate_tolerance_days: int
+    nats_duplicate_window_seconds: int = 600
+    deadline_watch_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.nats_duplicate_window_seconds > self.event_retention_days * 86_400:
+            raise ConfigError(
+                f"KHOAGIAO_NATS_DUPLICATE_WINDOW_SECONDS={self.nats_duplicate_window_seconds} "
+                "must not be longer than the retention (KHOAGIAO_EVENT_RETENTION_DAYS)"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -53,6 +62,14 @@ class Settings:
             ),
             backdate_tolerance_days=_integer(
                 "KHOAGIAO_BACKDATE_TOLERANCE_DAYS", get("BACKDATE_TOLERANCE_DAYS", "30"), low=0
+            ),
+            nats_duplicate_window_seconds=_integer(
+                "KHOAGIAO_NATS_DUPLICATE_WINDOW_SECONDS",
+                get("NATS_DUPLICATE_WINDOW_SECONDS", "600"),
+                low=1,
+            ),
+            deadline_watch_seconds=_integer(
+                "KHOAGIAO_DEADLINE_WATCH_SECONDS", get("DEADLINE_WATCH_SECONDS", "60"), low=1
             ),
         )
 
