@@ -1,7 +1,8 @@
 """The message the relay publishes for each event, as integrators read it.
 
-``data`` is the event's payload exactly as the log stores it (and as the audit hash
-covers it); ``position`` is the event's place in the log, the cursor of the HTTP feed
+``data`` is the event's payload as the log stores it (and as the audit hash covers it),
+less the fields kept only for verification (a token's secret digest); ``position`` is
+the event's place in the log, the cursor of the HTTP feed
 (``GET /api/v1/feed?after=<position>``) from which a consumer fills any gap.
 """
 
@@ -11,6 +12,10 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
+
+SECRET_FIELDS = {"AccessToken.Issued": "secret_digest"}
+"""Fields kept in the log for verification but never served (the HTTP feed leaves them
+out too)."""
 
 MSG_ID = "Nats-Msg-Id"
 """JetStream drops a second message with the same id inside the stream's duplicate window."""
@@ -36,6 +41,16 @@ class EventMessage(msgspec.Struct, frozen=True):
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventMessage)
+
+
+def served(event_type: str, payload: bytes) -> msgspec.Raw:
+    """The payload as subscribers may see it."""
+    secret = SECRET_FIELDS.get(event_type)
+    if secret is None:
+        return msgspec.Raw(payload)
+    fields = msgspec.json.decode(payload)
+    fields.pop(secret, None)
+    return msgspec.Raw(msgspec.json.encode(fields))
 
 
 def encode(message: EventMessage) -> bytes:

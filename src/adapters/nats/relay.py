@@ -32,14 +32,13 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import msgspec
 import nats
 import nats.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from adapters.nats.messages import MSG_ID, EventMessage, MessageActor, encode
+from adapters.nats.messages import MSG_ID, EventMessage, MessageActor, encode, served
 from adapters.nats.stream import StreamPolicy, ensure_stream
 from adapters.nats.subjects import event_subject
 from adapters.store.database import Connection, connect
@@ -251,7 +250,7 @@ class NatsRelay:
             organization_id=row["organisation"],
             actor=MessageActor(row["actor_organization_id"], row["actor_token_id"]),
             recorded_at=row["recorded_at"],
-            data=msgspec.Raw(row["payload"]),
+            data=served(row["type"], row["payload"]),
         )
         subject = event_subject(self.policy.prefix, row["path"] or (), row["type"])
         return Outgoing(cursor, subject, message, row["recorded_at"])
