@@ -5,11 +5,9 @@ and → 102-HD/BTGTU (05/01/2024) → the town guidance (Ban Thường vụ Th�
 reports and dated reviews; the abolition of the district level on 01/07/2025; and who owes
 what on given dates. Each step runs on its own day's clock and is checked at once.
 
-The facts are data below, checked against the seed text before the replay. What the seeds
-do not say is marked ASSUMED (deadlines of implementing documents and of yearly reports:
-the central seed stops before its section III, the others name none) or STAND-IN (the town
-seed prints neither its number nor its date; the wards' plans are not in the seeds). Who
-submits when, and what the issuers accept or return, is the scenario's own.
+The facts (numbers, dates, units, tasks, deadlines) are data in ``adapters.demo.seed_facts``,
+shared with ``khoagiao demo seeds``, and checked against the seed text before the replay.
+Who submits when, and what the issuers accept or return, is the scenario's own.
 """
 
 from __future__ import annotations
@@ -26,6 +24,38 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from adapters.demo.seed_facts import (
+    CENTRAL,
+    DISTRICT,
+    DUE_128,
+    G25,
+    G76,
+    G85,
+    G102,
+    G128,
+    GTOWN,
+    H1,
+    H1_DUE,
+    KH_P1,
+    PLAN,
+    Q1,
+    Q2,
+    Q3,
+    Q4,
+    QUARTER_DAY,
+    QUARTERLY,
+    QUARTERS,
+    SINCE,
+    SK05_52,
+    TK10_31,
+    TK15_38,
+    TOWN,
+    TREE,
+    WARD_PLAN,
+    YEAR,
+    Doc,
+    dated,
+)
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.repository import AggregateRepository
 from application import assignments as handle
@@ -35,116 +65,16 @@ from application.commands import (
     RegisterOrganisation,
     ReturnSubmission,
     SubmitReport,
-    TaskInput,
 )
 from application.organisations import merge_organisation, register_organisation
 from domain.assignment import Assignment, Bucket, Status
-from domain.calendar import Recurrence, end_of_month
 from domain.document import Document
 from domain.errors import DomainError
-from domain.organisation import Kind, Level, Organisation, organisation_id
+from domain.organisation import Organisation, organisation_id
 from domain.permissions import Role
-from domain.task import Review, ReviewKind, TaskKind
 from tests.integration.cascade import Cascade, as_admin, as_unit
 
-CENTRAL, DISTRICT, TOWN = (
-    "central-128-HD-BTGTW-2024.txt",
-    "urban-district-25-HD-BTGQU-2024.txt",
-    "town-thi-uy-2024.txt",
-)
-PC, SA, GP = Kind.PROPAGANDA_COMMISSION, Kind.STATE_AGENCY, Kind.GRASSROOTS_PARTY
-PROV, DIST, BASE = Level.PROVINCE, Level.DISTRICT, Level.GRASSROOTS
-SINCE = date(2020, 1, 1)
-# Neither seed names its urban district or its province: they are named plainly. The town
-# guidance is signed "T/M BAN THƯỜNG VỤ" (so numbered .../TU): the Thị ủy issues it.
-TREE = [  # slug, name, level, kind, parent, issuer code
-    ("btg-tw", "Ban Tuyên giáo Trung ương", Level.CENTRAL, PC, None, "BTGTW"),
-    ("btg-hai-phong", "Ban Tuyên giáo Thành ủy Hải Phòng", PROV, PC, "btg-tw", "BTGTU"),
-    ("btg-tinh", "Ban Tuyên giáo Tỉnh ủy (tỉnh của Thị ủy)", PROV, PC, "btg-tw", "BTGTU"),
-    ("btg-binh-dinh", "Ban Tuyên giáo Tỉnh ủy Bình Định", PROV, PC, "btg-tw", "BTGTU"),
-    ("btg-quan", "Ban Tuyên giáo Quận ủy (25-HD/BTGQU)", DIST, PC, "btg-hai-phong", "BTGQU"),
-    ("ubnd-quan", "UBND quận", DIST, SA, "btg-quan", None),
-    ("bhxh-quan", "Bảo hiểm xã hội quận", DIST, SA, "btg-quan", None),
-    ("phuong-1", "Đảng ủy phường (1)", BASE, GP, "btg-quan", "ĐU"),
-    ("phuong-2", "Đảng ủy phường (2)", BASE, GP, "btg-quan", "ĐU"),
-    ("thi-uy", "Thị ủy (Ban Thường vụ)", DIST, Kind.PARTY_COMMITTEE, "btg-tinh", "TU"),
-    ("ubnd-thi-xa", "UBND thị xã", DIST, SA, "thi-uy", None),
-    ("co-so-1", "Đảng bộ cơ sở (1)", BASE, GP, "thi-uy", None),
-    ("co-so-2", "Chi bộ cơ sở (2)", BASE, GP, "thi-uy", None),
-]
-
-
-@dataclass(frozen=True)
-class Doc:
-    number: str
-    issuer: str
-    day: date
-    seed: str | None = None  # the file that prints this number with this date
-
-
-G128 = Doc("128-HD/BTGTW", "btg-tw", date(2023, 12, 22), CENTRAL)
-G85 = Doc("85-HD/BTGTU", "btg-binh-dinh", date(2023, 12, 28), "../DOMAIN.md")
-G102 = Doc("102-HD/BTGTU", "btg-tinh", date(2024, 1, 5), TOWN)
-G76 = Doc("76-HD/BTGTU", "btg-hai-phong", date(2024, 1, 24), DISTRICT)
-G25 = Doc("25-HD/BTGQU", "btg-quan", date(2024, 1, 30), DISTRICT)
-GTOWN = Doc("01-HD/TU", "thi-uy", date(2024, 1, 19))  # STAND-IN number and date
-KH_P1 = Doc("15-KH/ĐU", "phuong-1", date(2024, 2, 20))  # STAND-IN: phường 1's plan
-DUE_128 = date(2024, 1, 31)  # ASSUMED
-DUE_PLANS = date(2024, 2, 29)  # ASSUMED, for the implementing documents below the provinces
-
-PLAN, WARD_PLAN, YEAR = "Hướng dẫn năm 2024", "Kế hoạch năm 2024", "Báo cáo năm 2024"
-H1, H1_DUE = "Báo cáo 6 tháng đầu năm 2024", date(2024, 7, 10)  # ASSUMED: 10 days after June
-QUARTER_DAY = 10  # "trước ngày 10 của tháng cuối quý": 10/03, 10/06, 10/09, 10/12
-QUARTERLY = "Báo cáo quý"  # one recurring task, one assignment per quarter
-Q1, Q2, Q3, Q4 = QUARTERS = [f"{QUARTERLY} 2024-Q{q}" for q in range(1, 5)]
 OVERDUE = " (quá hạn)"
-IMPLEMENTING, REPORT = TaskKind.IMPLEMENTING_DOCUMENT, TaskKind.PERIODIC_REPORT
-WORDS = {ReviewKind.TONG_KET: "Tổng kết", ReviewKind.SO_KET: "Sơ kết"}
-
-
-@dataclass(frozen=True)
-class Rv:
-    """A review with its due month (of 2024): "Tổng kết 15 năm ... 38-CT/TW (tháng 10/2024)"."""
-
-    kind: ReviewKind
-    years: int
-    resolution: str
-    month: int
-    printed: str | None = None  # the seed's spelling, where it is a typo
-
-    @property
-    def phrase(self) -> str:
-        return f"{WORDS[self.kind]} {self.years:02d} năm"
-
-    @property
-    def title(self) -> str:
-        return f"{self.phrase} {self.resolution}"
-
-    def task(self, *units: str) -> TaskInput:
-        return TaskInput(
-            kind=TaskKind.REVIEW,
-            title=self.title,
-            resolution=self.resolution,
-            review=Review(self.kind, self.years),
-            due_on=end_of_month(2024, self.month),
-            assignee_ids=units,
-        )
-
-
-# The district's appendix lists the 38-CT/TW review with no month: it takes the town's.
-TK15_38 = Rv(ReviewKind.TONG_KET, 15, "38-CT/TW", 10)
-TK10_31 = Rv(ReviewKind.TONG_KET, 10, "31-NQ/TU", 7)
-SK05_52 = Rv(ReviewKind.SO_KET, 5, "52-NQ/TW", 11, printed="52-NQ/TU")
-
-
-def dated(
-    title: str, due: date, *units: str, kind: TaskKind = REPORT, period: str | None = None
-) -> TaskInput:
-    return TaskInput(kind=kind, title=title, due_on=due, assignee_ids=units, period=period)
-
-
-def yearly(*units: str) -> TaskInput:  # ASSUMED due 10/01/2025, the domain's default
-    return TaskInput(kind=REPORT, title=YEAR, recurrence=Recurrence.YEARLY, assignee_ids=units)
 
 
 def check_the_seeds_say_so(seeds: Path) -> None:
@@ -179,10 +109,10 @@ class Replay:
     def aggregates(self) -> AggregateRepository:
         return self.cascade.aggregates
 
-    async def issue(self, doc: Doc, *tasks: TaskInput, implements: Doc | None = None) -> Any:
-        parent = self.cascade.documents[implements.number].id if implements else None
+    async def issue(self, doc: Doc) -> Any:
+        parent = self.cascade.documents[doc.implements].id if doc.implements else None
         return await self.cascade.issue(
-            doc.issuer, doc.number, doc.day, *tasks, plan_year=2024, implements=parent
+            doc.issuer, doc.number, doc.day, *doc.tasks, plan_year=2024, implements=parent
         )
 
     def ref(self, doc: Doc, title: str, unit: str) -> UUID:
@@ -292,8 +222,7 @@ async def test_the_seed_cascades_from_2023_to_the_2025_merger(
 
 async def guidance_cascades_down(run: Replay) -> None:
     # 22/12/2023: the central guidance, for 2024, asks every province commission for its own.
-    to_provinces = TaskInput(kind=IMPLEMENTING, title=PLAN, due_on=DUE_128, assignee_kinds=(PC,))
-    issued = await run.issue(G128, to_provinces)
+    issued = await run.issue(G128)
     provinces = {"btg-hai-phong", "btg-tinh", "btg-binh-dinh"}
     assert issued.term == "XIII"
     assert {(a.assignee_id, a.period, a.due_on) for a in issued.tasks[0].assignments} == {
@@ -302,11 +231,10 @@ async def guidance_cascades_down(run: Replay) -> None:
     assert await run.owes(G128.day) == {province: [PLAN] for province in provinces}
 
     # Each province implements it, which fulfils its assignment on that day. Hải Phòng and
-    # the town's province ask their district level for a guidance and a year's report (the
-    # seeds: both report up to the province commission, "theo thời gian quy định").
-    for doc, below in ((G85, ()), (G102, ("thi-uy",)), (G76, ("btg-quan",))):
-        tasks = [dated(PLAN, DUE_PLANS, *below, kind=IMPLEMENTING), yearly(*below)]
-        issued = await run.issue(doc, *(tasks if below else ()), implements=G128)
+    # the town's province ask their district level for a guidance and a year's report.
+    for doc in (G85, G102, G76):
+        issued = await run.issue(doc)
+        assert {t.title for t in issued.tasks} == ({PLAN, YEAR} if doc.tasks else set())
         assert issued.fulfilled == [run.ref(G128, PLAN, doc.issuer)]
         done = await run.get(G128, PLAN, doc.issuer)
         assert (done.done_on, done.bucket(doc.day)) == (doc.day, Bucket.DONE_ON_TIME)
@@ -319,21 +247,7 @@ async def guidance_cascades_down(run: Replay) -> None:
     # plan; the wards and BHXH, quarterly reports before the 10th of each quarter's last
     # month and the year's report; UBND and BHXH, the 15-year review of 38-CT/TW by the
     # end of October 2024.
-    reporters = ("bhxh-quan", "phuong-1", "phuong-2")
-    issued = await run.issue(
-        G25,
-        dated(WARD_PLAN, DUE_PLANS, "phuong-1", "phuong-2", kind=IMPLEMENTING),
-        TaskInput(
-            kind=REPORT,
-            title=QUARTERLY,
-            recurrence=Recurrence.QUARTERLY,
-            due_day_of_last_month=QUARTER_DAY,
-            assignee_ids=reporters,
-        ),
-        yearly(*reporters),
-        TK15_38.task("ubnd-quan", "bhxh-quan"),
-        implements=G76,
-    )
+    issued = await run.issue(G25)
     assert issued.fulfilled == [run.ref(G76, PLAN, "btg-quan")]
     assert (await run.get(G76, PLAN, "btg-quan")).done_on == G25.day  # 6 days after 76
     assert sum(len(task.assignments) for task in issued.tasks) == 2 + 4 * 3 + 3 + 2
@@ -346,13 +260,7 @@ async def guidance_cascades_down(run: Replay) -> None:
 
     # The town guidance implements 102-HD/BTGTU: the grassroots owe the 6-month and the
     # year's report, UBND thị xã the reviews in their months.
-    issued = await run.issue(
-        GTOWN,
-        dated(H1, H1_DUE, "co-so-1", "co-so-2", period="2024-H1"),
-        yearly("co-so-1", "co-so-2"),
-        *(review.task("ubnd-thi-xa") for review in (TK10_31, TK15_38, SK05_52)),
-        implements=G102,
-    )
+    issued = await run.issue(GTOWN)
     assert issued.fulfilled == [run.ref(G102, PLAN, "thi-uy")]
     assert {t.title: t.assignments[0].due_on for t in issued.tasks if t.title != YEAR} == {
         H1: H1_DUE,
@@ -362,7 +270,7 @@ async def guidance_cascades_down(run: Replay) -> None:
     }
 
     # Phường 1 issues its plan; phường 2 does not, and owes it overdue from 01/03.
-    issued = await run.issue(KH_P1, implements=G25)
+    issued = await run.issue(KH_P1)
     assert issued.fulfilled == [run.ref(G25, WARD_PLAN, "phuong-1")]
     owed = await run.owes(date(2024, 3, 1))
     assert owed["phuong-2"] == sorted([WARD_PLAN + OVERDUE, *QUARTERS, YEAR])
