@@ -24,12 +24,18 @@ def admin_token(settings: Settings) -> str:
             )
         return settings.admin_token
     path = settings.data_dir / "admin-token"
-    if path.exists():
-        token = path.read_text().strip()
-        if len(token) >= _MIN_LENGTH:
-            _log.info("admin token in %s", path.resolve())
-            return token
-    return _generate(path)
+    try:
+        if path.exists():
+            token = path.read_text().strip()
+            if len(token) >= _MIN_LENGTH:
+                _log.info("admin token in %s", path.resolve())
+                return token
+        return _generate(path)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot keep the admin token in {path} ({error.strerror or error}): choose a "
+            "writable directory with KHOAGIAO_DATA_DIR or set KHOAGIAO_ADMIN_TOKEN"
+        ) from None
 
 
 def _generate(path: Path) -> str:
