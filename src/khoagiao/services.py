@@ -12,20 +12,25 @@ from typing import Any
 
 import asyncpg
 
+from adapters.clock import SystemClock
 from adapters.http.api import Api
 from adapters.http.auth import Authenticator
 from adapters.http.idempotency import IdempotencyKeys
 from adapters.http.writes import Writer
 from adapters.nats.connection import NatsLink
+from adapters.nats.relay import NatsRelay
+from adapters.nats.stream import StreamPolicy
 from adapters.store.database import create_pool, migrate
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
 from adapters.store.repository import AggregateRepository
 from adapters.store.wakeup import LogWakeup
+from application.deadline_watch import DeadlineWatch
 from application.ports import Clock
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, check_database
 from projections import all_projections
+from projections.watch_list import RemindersSent, WatchList
 
 _log = logging.getLogger(__name__)
 
@@ -39,6 +44,8 @@ class Services:
     wakeup: LogWakeup
     nats: NatsLink
     runners: list[ProjectionRunner]
+    relay: NatsRelay
+    deadline_watch: DeadlineWatch
 
 
 @asynccontextmanager
@@ -56,9 +63,12 @@ async def open_database(url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, endpoints: Endpoints, clock: Clock | None = None
+) -> AsyncIterator[Services]:
     """Connect, bring the schema up to date, listen for new events, keep the projections
-    up to date in the background."""
+    up to date, relay the events to NATS and watch the deadlines (on ``clock``), all in
+    the background."""
     assert endpoints.nats_url is not None
     async with open_database(endpoints.database_url) as pool:
         wakeup = LogWakeup(pool, endpoints.database_url)
@@ -72,8 +82,34 @@ async def open_services(settings: Settings, endpoints: Endpoints) -> AsyncIterat
         tasks = [
             asyncio.create_task(r.run(), name=f"projection {r.projection.name}") for r in runners
         ]
+        relay = NatsRelay(
+            store,
+            wakeup,
+            endpoints.database_url,
+            endpoints.nats_url,
+            StreamPolicy(
+                settings.nats_prefix,
+                settings.event_retention_days,
+                settings.nats_duplicate_window_seconds,
+            ),
+        )
+        deadline_watch = DeadlineWatch(
+            WatchList(pool),
+            AggregateRepository(store),
+            clock or SystemClock(),
+            remind_days=settings.remind_days,
+            interval=settings.deadline_watch_seconds,
+        )
+        reminders = ProjectionRunner(RemindersSent(), store, wakeup, endpoints.database_url)
+        tasks += [
+            asyncio.create_task(relay.run(), name="nats relay"),
+            asyncio.create_task(reminders.run(), name="projection reminders"),
+            asyncio.create_task(deadline_watch.run(), name="deadline watch"),
+        ]
         try:
-            yield Services(settings, endpoints, pool, store, wakeup, nats, runners)
+            yield Services(
+                settings, endpoints, pool, store, wakeup, nats, runners, relay, deadline_watch
+            )
         finally:
             for task in tasks:
                 task.cancel()
