@@ -30,6 +30,14 @@ def parser() -> argparse.ArgumentParser:
 
     verbs.add_parser("serve", help="run the HTTP API (embedded PostgreSQL and NATS by default)")
 
+    demo = verbs.add_parser("demo", help="load demo data into an empty log")
+    demo_verbs = demo.add_subparsers(dest="demo_verb", required=True, metavar="WHAT")
+    national = demo_verbs.add_parser("national", help="a generated national year (2025)")
+    national.add_argument("--scale", type=float, default=1.0, help="tree size (default 1)")
+    national.add_argument("--seed", type=int, default=1, help="the same seed, the same year")
+    national.add_argument("--json", action="store_true", help="print the tally as JSON")
+    demo_verbs.add_parser("seeds", help="the real cascade of the seed documents")
+
     audit = verbs.add_parser("audit", help="prove the event log unaltered")
     audit_verbs = audit.add_subparsers(dest="audit_verb", required=True, metavar="ACTION")
     verify = audit_verbs.add_parser("verify", help="check every stream's hash chain")
@@ -95,6 +103,14 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         from adapters.cli.audit import verify
 
         return verify(settings, stream=arguments.stream, as_json=arguments.json)
+    if arguments.verb == "demo":
+        from adapters.cli import demo
+
+        if arguments.demo_verb == "seeds":
+            return demo.seeds(settings)
+        return demo.national(
+            settings, seed=arguments.seed, scale=arguments.scale, as_json=arguments.json
+        )
     if arguments.verb == "projections":
         from adapters.cli.projections import rebuild_projections, status
 
