@@ -74,6 +74,13 @@ def parser() -> argparse.ArgumentParser:
     store.add_argument(
         "--scale", type=float, default=1.0, help="multiply the workload counts (default 1)"
     )
+
+    watch = verbs.add_parser("watch", help="print, live, the events below an organisation")
+    watch.add_argument("organisation", help="the organisation id, e.g. btg-hai-phong")
+    watch.add_argument(
+        "--since", type=int, metavar="POSITION", help="start over after this log position"
+    )
+    watch.add_argument("--json", action="store_true", help="print the raw messages")
     return root
 
 
@@ -117,6 +124,12 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         if arguments.projections_verb == "rebuild":
             return rebuild_projections(settings, arguments.name, as_json=arguments.json)
         return status(settings, as_json=arguments.json)
+    if arguments.verb == "watch":
+        from adapters.cli.watch import watch
+
+        return watch(
+            settings, arguments.organisation, since=arguments.since, as_json=arguments.json
+        )
     if arguments.verb == "import":
         from adapters.cli.importer import run
 
