@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from adapters.bench.projections import main_projections
 from adapters.bench.store import main_store
-from khoagiao.config import Settings
+from khoagiao.config import ConfigError, Settings
 from khoagiao.runtime import endpoints
 
 
@@ -11,3 +12,12 @@ def store(settings: Settings, *, as_json: bool, scale: float) -> int:
     """The benchmark creates and drops a scratch database of its own on the same server."""
     with endpoints(settings, nats=False) as found:
         return main_store(found.database_url, as_json, scale)
+
+
+def projections(settings: Settings, *, as_json: bool, scale: float) -> int:
+    """Generates the national data set in a scratch database of its own, then measures
+    the views over it; the database is dropped afterwards."""
+    if not 0 < scale <= 10:
+        raise ConfigError(f"--scale {scale} must be above 0 and at most 10")
+    with endpoints(settings, nats=False) as found:
+        return main_projections(found.database_url, as_json, scale)

@@ -69,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
 
     bench = verbs.add_parser("bench", help="measure throughput")
     bench_verbs = bench.add_subparsers(dest="bench_verb", required=True, metavar="WHAT")
+    views = bench_verbs.add_parser("projections", help="rebuild, roll-up reads and view lag")
+    views.add_argument("--json", action="store_true", help="print one JSON object")
+    views.add_argument("--scale", type=float, default=1.0, help="national data set size")
     store = bench_verbs.add_parser("store", help="event store appends and log following")
     store.add_argument("--json", action="store_true", help="print one JSON object")
     store.add_argument(
@@ -141,6 +144,10 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
             yes=arguments.yes,
             issuer=arguments.issuer,
         )
+    if arguments.verb == "bench" and arguments.bench_verb == "projections":
+        from adapters.cli.bench import projections
+
+        return projections(settings, as_json=arguments.json, scale=arguments.scale)
     if arguments.verb == "bench":
         from adapters.cli.bench import store
 
