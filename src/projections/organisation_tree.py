@@ -1,11 +1,13 @@
 """The organisation tree as a read model: every unit with its path from the root (for
 subtree queries through a GIN index on the path), and the dated parent links that let a
-query see the tree as it was on a past date."""
+query see the tree as it was on a past date (``path_on``, ``subtree_on``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+import msgspec
 
 from domain.organisation import Organisation
 from projections.base import (
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS org_parent_links (
     position bigint NOT NULL,
     PRIMARY KEY (id, position)
 );
+CREATE INDEX IF NOT EXISTS org_parent_links_parent ON org_parent_links (parent);
 """
 
 _REGISTER = """
@@ -134,6 +137,47 @@ async def path_on(connection: Any, unit: str, day: date | None = None) -> list[s
         day,
     )
     return [row["id"] for row in rows]
+
+
+class UnitOnDay(msgspec.Struct, frozen=True):
+    id: str
+    parent: str | None
+    """Its parent on that day (None for the unit asked about)."""
+    depth: int
+    """0 for the unit asked about, 1 for its children then, ..."""
+    name: str
+    """Its name now (renames are not kept by date)."""
+    level: str
+    kind: str
+
+
+_SUBTREE_ON = """
+WITH RECURSIVE tree(id, parent, depth) AS (
+    SELECT u.id, NULL::text, 0 FROM org_units u
+    WHERE u.id = $1 AND u.valid_from <= $2 AND (u.valid_to IS NULL OR $2 < u.valid_to)
+    UNION ALL
+    SELECT child.id, tree.id, tree.depth + 1
+    FROM tree
+    JOIN org_parent_links l ON l.parent = tree.id AND l.since <= $2
+    JOIN org_units child ON child.id = l.id
+        AND child.valid_from <= $2 AND (child.valid_to IS NULL OR $2 < child.valid_to)
+    WHERE tree.depth < 8
+      -- the link in force on the day is the last one made by then
+      AND l.position = (SELECT x.position FROM org_parent_links x
+                        WHERE x.id = l.id AND x.since <= $2
+                        ORDER BY x.since DESC, x.position DESC LIMIT 1)
+)
+SELECT tree.id, tree.parent, tree.depth, u.name, u.level, u.kind
+FROM tree JOIN org_units u ON u.id = tree.id
+ORDER BY tree.depth, tree.parent, tree.id
+"""
+
+
+async def subtree_on(connection: Any, unit: str, day: date) -> list[UnitOnDay]:
+    """The unit and every unit below it as the tree stood on ``day`` (by the dates the
+    registrations, moves, mergers and dissolutions took effect): the units that existed
+    that day, each under the parent it had then. Empty when the unit did not exist."""
+    return [UnitOnDay(*row) for row in await connection.fetch(_SUBTREE_ON, unit, day)]
 
 
 class OrganisationTree(StatementProjection):
