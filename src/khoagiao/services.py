@@ -84,7 +84,6 @@ async def open_services(
         ]
         relay = NatsRelay(
             store,
-            wakeup,
             endpoints.database_url,
             endpoints.nats_url,
             StreamPolicy(

@@ -62,7 +62,7 @@ async def relaying(
 ) -> AsyncIterator[NatsRelay]:
     """The audit index (the relay's routing) and a relay, running until the block ends."""
     index = ProjectionRunner(AuditIndex(), store, wakeup, database_url)
-    relay = NatsRelay(store, wakeup, database_url, nats_url, policy, **options)
+    relay = NatsRelay(store, database_url, nats_url, policy, **options)
     async with background(index.run(), relay.run()):
         yield relay
 

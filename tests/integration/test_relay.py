@@ -244,9 +244,7 @@ async def test_of_two_relays_one_is_active_and_the_other_takes_over(
     policy: StreamPolicy,
 ) -> None:
     index = ProjectionRunner(AuditIndex(), store, wakeup, database_url)
-    relays = [
-        NatsRelay(store, wakeup, database_url, nats_url, policy, standby_poll=0.1) for _ in range(2)
-    ]
+    relays = [NatsRelay(store, database_url, nats_url, policy, standby_poll=0.1) for _ in range(2)]
     runs = {relay: asyncio.create_task(relay.run()) for relay in relays}
     try:
         async with background(index.run()):

@@ -4,8 +4,11 @@ it concerns, in log order, none lost.
 * **Routing comes from the audit index.** The audit index already records, for every
   domain event, the unit it concerns and that unit's path *when the event happened*; the
   relay reads each event together with its index row, and so follows the log only as
-  far as the audit index has got. Events the index does not hold (not facts of the
-  domain: written by tools or tests) are passed over.
+  far as the audit index has got. A trigger (migration 0003) notifies
+  ``khoagiao_audit_index`` whenever the index's checkpoint moves, and the relay listens
+  on the connection that holds its lock, so it moves the moment the index does. Events
+  the index does not hold (not facts of the domain: written by tools or tests) are
+  passed over.
 * **Pipelined, checkpointed after the acks.** A batch is published without waiting, then
   the relay waits for the acks and moves its checkpoint (``projection_checkpoints``, name
   ``nats_relay``) to the last event of the acknowledged prefix — never past an event whose
@@ -45,7 +48,6 @@ from adapters.store.database import Connection, connect
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import checkpoint
 from adapters.store.records import LogCursor
-from adapters.store.wakeup import LogWakeup
 from projections.audit_index import AuditIndex
 
 RELAY = "nats_relay"
@@ -65,10 +67,6 @@ ORDER BY e.transaction_id, e.position
 LIMIT $5
 """
 
-_BEYOND = """
-SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint))
-"""
-
 _SAVE = """
 INSERT INTO projection_checkpoints (name, transaction_id, position, events, recorded_at)
 VALUES ($1, $2, $3, $4, $5)
@@ -84,10 +82,8 @@ WHERE (projection_checkpoints.transaction_id, projection_checkpoints.position)
 """The relay's checkpoint, beside the projections' (so ``lag`` reads it alike); it never
 moves back, even if a relay that lost its lock is still finishing a batch."""
 
-_FIRST_PAUSE = 0.001
-_LONGEST_PAUSE = 0.01
-"""While the audit index is behind the log the relay polls it, quickly: its commits send
-no wake-up, and every millisecond here is a millisecond of notification latency."""
+INDEX_ADVANCED = "khoagiao_audit_index"
+"""Notified by migration 0003's trigger when the audit index commits a batch."""
 
 
 class NatsUnavailable(Exception):
@@ -112,7 +108,6 @@ class NatsRelay:
     def __init__(
         self,
         store: PostgresEventStore,
-        wakeup: LogWakeup,
         dsn: str,
         nats_url: str,
         policy: StreamPolicy,
@@ -124,7 +119,6 @@ class NatsRelay:
         safety_poll: float = 1.0,
     ) -> None:
         self.store = store
-        self.wakeup = wakeup
         self.dsn = dsn
         self.nats_url = nats_url
         self.policy = policy
@@ -135,6 +129,7 @@ class NatsRelay:
         self.safety_poll = safety_poll
         self.active = asyncio.Event()
         """Set while this relay holds the lock and relays."""
+        self._index_advanced = asyncio.Event()
 
     async def run(self) -> None:
         """Forever: wait for the lock, then relay; start over after losing the database."""
@@ -149,6 +144,7 @@ class NatsRelay:
         lock = await connect(self.dsn)
         try:
             await self._stand_by_until_locked(lock)
+            await lock.add_listener(INDEX_ADVANCED, self._on_index_advanced)
             self.active.set()
             _log.info("relay: active, publishing to stream %s", self.policy.name)
             warned = False
@@ -164,6 +160,10 @@ class NatsRelay:
             self.active.clear()
             with contextlib.suppress(Exception):
                 await lock.close()
+
+    def _on_index_advanced(self, *_: object) -> None:
+        advanced, self._index_advanced = self._index_advanced, asyncio.Event()
+        advanced.set()
 
     async def _stand_by_until_locked(self, lock: Connection) -> None:
         """A lock can only be polled for: PostgreSQL says nothing when one is freed."""
@@ -205,38 +205,27 @@ class NatsRelay:
     async def _follow(
         self, js: JetStreamContext, lost: asyncio.Event, lock: Connection, cursor: LogCursor
     ) -> None:
-        pause = _FIRST_PAUSE
+        """Relay what the index holds, then wait for it to move on (or ``safety_poll``
+        seconds: a notification lost while a connection was down delays, never loses)."""
         while True:
             if lock.is_closed():
                 raise LockLost("the advisory lock's connection closed")
-            ticket = self.wakeup.ticket()
-            batch, index_behind = await self._read(cursor)
+            advanced = self._index_advanced
+            batch = await self._read(cursor)
             if batch:
                 cursor = await self._publish(js, lost, batch)
-                if len(batch) == self.batch_size:
-                    continue
-            if index_behind:
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, _LONGEST_PAUSE)
-                continue
-            pause = _FIRST_PAUSE
-            if not batch:
-                await self.wakeup.wait(ticket, self.safety_poll)
+            if len(batch) < self.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(advanced.wait(), self.safety_poll)
 
-    async def _read(self, cursor: LogCursor) -> tuple[list[Outgoing], bool]:
-        """Events after ``cursor`` that the audit index holds, and whether the log already
-        has more than the index."""
+    async def _read(self, cursor: LogCursor) -> list[Outgoing]:
+        """Events after ``cursor`` as far as the audit index holds them."""
         async with self.store.pool.acquire() as connection:
             bound = await checkpoint(connection, AuditIndex.name)
-            rows = (
-                await connection.fetch(_READ, *cursor, *bound, self.batch_size)
-                if bound > cursor
-                else []
-            )
-            behind = len(rows) < self.batch_size and bool(
-                await connection.fetchval(_BEYOND, *bound)
-            )
-        return [self._outgoing(row) for row in rows], behind
+            if bound <= cursor:
+                return []
+            rows = await connection.fetch(_READ, *cursor, *bound, self.batch_size)
+        return [self._outgoing(row) for row in rows]
 
     def _outgoing(self, row: asyncpg.Record) -> Outgoing:
         cursor = LogCursor(row[0], row[1])
