@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     store.add_argument(
         "--scale", type=float, default=1.0, help="multiply the workload counts (default 1)"
     )
+    notify = bench_verbs.add_parser("notify", help="relay throughput and end-to-end latency")
+    notify.add_argument("--json", action="store_true", help="print one JSON object")
 
     watch = verbs.add_parser("watch", help="print, live, the events below an organisation")
     watch.add_argument("organisation", help="the organisation id, e.g. btg-hai-phong")
@@ -127,6 +129,10 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         if arguments.projections_verb == "rebuild":
             return rebuild_projections(settings, arguments.name, as_json=arguments.json)
         return status(settings, as_json=arguments.json)
+    if arguments.verb == "bench" and arguments.bench_verb == "notify":
+        from adapters.bench.notify import notify
+
+        return notify(settings, as_json=arguments.json)
     if arguments.verb == "watch":
         from adapters.cli.watch import watch
 
