@@ -128,9 +128,10 @@ def what_happened(message: EventMessage) -> str:
     if says is None:
         return message.type
     try:
-        return says(msgspec.json.decode(message.data))
-    except (KeyError, TypeError, ValueError, msgspec.DecodeError):
+        said = says(msgspec.json.decode(message.data))
+    except (AttributeError, KeyError, TypeError, ValueError, msgspec.DecodeError):
         return message.type  # an older shape of the event: name it rather than fail
+    return " ".join(said.split())  # one line, whatever the texts hold
 
 
 def notice(message: EventMessage, names: Mapping[str, str]) -> str:
