@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import nats
 import pytest
 
+from adapters.nats.stream import ensure_stream
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
 from adapters.store.repository import AggregateRepository
@@ -195,6 +197,45 @@ async def test_watch_joins_a_running_serve_through_its_runtime_file(
         "behind_events": 0,
         "behind_seconds": 0.0,
     }
+
+
+async def test_watch_waits_on_an_empty_stream_and_prints_events_as_they_come(
+    store: PostgresEventStore,
+    pool: asyncpg.Pool[Any],
+    wakeup: LogWakeup,
+    database_url: str,
+    nats_url: str,
+    nats_prefix: str,
+    tmp_path: Path,
+) -> None:
+    policy = fresh_policy(nats_prefix)
+    settings = {
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "nats_prefix": policy.prefix,
+        "data_dir": str(tmp_path),
+    }
+    await Cascade(AggregateRepository(store), pool).build_tree()
+    await ProjectionRunner(OrganisationTree(), store, wakeup, database_url).catch_up()
+    nowhere = await asyncio.to_thread(run_cli, "watch", "btg-hai-phong", **settings)
+    assert_one_line_error(nowhere, f"no stream {policy.name}", "KHOAGIAO_NATS_PREFIX")
+    client = await nats.connect(nats_url)
+    await ensure_stream(client.jetstream(), policy)  # empty: the relay has not run yet
+    await client.close()
+    try:
+        async with watching("btg-hai-phong", "--since", "0", **settings) as watcher:
+            await asyncio.sleep(1)  # it waits on the empty stream
+            async with relaying(store, wakeup, database_url, nats_url, policy):
+                printed = await lines(watcher, 3)
+    finally:
+        await drop_stream(nats_url, policy)
+
+    province, district = "Ban Tuyên giáo Thành ủy Hải Phòng", "Ban Tuyên giáo Quận ủy Ngô Quyền"
+    assert printed == [
+        f"01/01/2020 09:00  {province} (btg-hai-phong)  được đăng ký: {province}",
+        f"01/01/2020 09:00  {district} (btg-ngo-quyen)  được đăng ký: {district}",
+        f"01/01/2020 09:00  {province} (btg-hai-phong)  có đơn vị trực thuộc mới: btg-ngo-quyen",
+    ]
 
 
 @pytest.mark.parametrize(

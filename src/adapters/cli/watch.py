@@ -163,6 +163,8 @@ async def _first_after(
     publishes in log order, so a binary search finds it). Warns when the stream no
     longer holds everything after ``start``."""
     state = (await js.stream_info(stream)).state
+    if not state.messages:
+        return state.last_seq + 1
     low, high = state.first_seq, state.last_seq + 1
     while low < high:
         middle = (low + high) // 2
@@ -177,7 +179,7 @@ async def _first_after(
             f"{_FEED.format(start.position)}",
             file=sys.stderr,
         )
-    return max(low, 1)
+    return low
 
 
 async def _cursor_of(
