@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter
 
 from adapters.http.api import ApiService, Caller, MinPosition, visible_path
 from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
+from adapters.store.time_travel import compliance_as_of
 from projections import compliance
 from projections.deadlines import Deadline, open_deadlines
 
@@ -92,8 +93,11 @@ class ViewsController(Controller):
         ] = None,
         min_position: MinPosition = None,
     ) -> Compliance:
-        """Counts come from a roll-up kept per unit, so a unit with all its children costs
-        O(children). Open assignments are overdue when due before `as_of`."""
+        """Today's counts come from a roll-up kept per unit, so a unit with all its children
+        costs O(children). With a past `as_of`, the answer is the log as it stood at the
+        end of that day (Vietnam time), replayed — exactly what this endpoint answered
+        then; it costs a replay of the log's assignment events. Open assignments are
+        overdue when due before `as_of`."""
         today = api.today()
         day = as_of or today
         if day > today:
@@ -106,9 +110,14 @@ class ViewsController(Controller):
         async with api.store.pool.acquire() as connection:
             await api.caught_up(connection, min_position)
             await visible_path(connection, actor, organization_id)
-            found = await compliance.unit_compliance(
-                connection, organization_id, day, year=year, field=field, kind=kind
-            )
+            if day < today:
+                found = await compliance_as_of(
+                    connection, organization_id, day, year=year, field=field, kind=kind
+                )
+            else:
+                found = await compliance.unit_compliance(
+                    connection, organization_id, day, year=year, field=field, kind=kind
+                )
             names = dict(
                 await connection.fetch(
                     "SELECT id, name FROM org_units WHERE id = ANY($1::text[])",
