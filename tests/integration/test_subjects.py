@@ -41,25 +41,35 @@ def trees(draw: st.DrawFn) -> list[tuple[str, ...]]:
 async def _received_by_each(
     url: str, prefix: str, paths: list[tuple[str, ...]], events: list[tuple[int, str]]
 ) -> dict[tuple[str, ...], set[int]]:
+    """Each subscription's deliveries. After the events, every unit gets a last message of
+    its own; NATS keeps one publisher's order, so a subscription that received its own
+    last message has received everything sent to it before."""
     client = await nats.connect(url, allow_reconnect=False)
     try:
         received: dict[tuple[str, ...], set[int]] = {path: set() for path in paths}
-        subscriptions = []
+        ends: list[asyncio.Event] = []
         for path in paths:
+            end, last = asyncio.Event(), event_subject(prefix, path, "End")
 
-            async def got(message: nats.aio.msg.Msg, into: set[int] = received[path]) -> None:
-                into.add(int(message.data))
+            async def got(
+                message: nats.aio.msg.Msg,
+                into: set[int] = received[path],
+                last: str = last,
+                end: asyncio.Event = end,
+            ) -> None:
+                if message.data != b"end":
+                    into.add(int(message.data))
+                elif message.subject == last:
+                    end.set()
 
-            subscriptions.append(await client.subscribe(subtree_subject(prefix, path), cb=got))
+            await client.subscribe(subtree_subject(prefix, path), cb=got)
+            ends.append(end)
         await client.flush()
         for n, (unit, event_type) in enumerate(events):
             await client.publish(event_subject(prefix, paths[unit], event_type), str(n).encode())
-        await client.flush()  # answered after every delivery to this connection was sent
-        for _ in range(10_000):  # let the subscriptions' callbacks drain their queues
-            await asyncio.sleep(0)
-            if not any(subscription.pending_msgs for subscription in subscriptions):
-                break
-        await asyncio.sleep(0)  # the last callback finishes
+        for path in paths:
+            await client.publish(event_subject(prefix, path, "End"), b"end")
+        await asyncio.wait_for(asyncio.gather(*(end.wait() for end in ends)), 10)
         return received
     finally:
         await client.close()
