@@ -174,8 +174,10 @@ async def test_misshapen_appends_are_refused_before_anything_is_written(
         await store.append([append_to(stream, 0)], naive)
     with pytest.raises(EventStoreError, match="twice"):
         await store.append([append_to(stream, 0), append_to(stream, 0)], metadata())
-    with pytest.raises(EventStoreError, match="at least one"):
+    with pytest.raises(EventStoreError, match="at least one stream"):
         await store.append([], metadata())
+    with pytest.raises(EventStoreError, match="at least one event"):
+        await store.append([append_to(stream, 0, count=0)], metadata())
     duplicate = new_event()
     await store.append([StreamAppend(stream, "Test", 0, [duplicate])], metadata())
     with pytest.raises(EventStoreError, match="event id"):

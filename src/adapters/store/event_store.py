@@ -60,9 +60,13 @@ SELECT x.stream_id,
 FROM unnest($1::uuid[]) AS x(stream_id)
 """
 
+_METADATA_COLUMNS = (
+    "actor_organization_id, actor_token_id, correlation_id, causation_id, request_id, recorded_at"
+)
+
 # One statement: the version check and the insert see the same snapshot, and the
 # transaction gets its id only here, after every stream head it builds on committed.
-_INSERT = """
+_INSERT = f"""
 WITH expected(stream_id, version) AS (
     SELECT * FROM unnest($1::uuid[], $2::int[])
 ), stale AS (
@@ -72,13 +76,22 @@ WITH expected(stream_id, version) AS (
     LIMIT 1
 )
 INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
-                    actor_organization_id, actor_token_id, correlation_id, causation_id,
-                    request_id, recorded_at)
+                    {_METADATA_COLUMNS})
 SELECT r.event_id, r.stream_id, r.stream_type, r.version, r.type, r.payload, r.hash,
        $10, $11, $12, $13, $14, $15
 FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::json[], $9::bytea[])
      AS r(event_id, stream_id, stream_type, version, type, payload, hash)
 WHERE NOT EXISTS (SELECT 1 FROM stale)
+RETURNING position
+"""
+
+# The same statement for the commonest append, one event to one stream, without the
+# arrays: nothing to unnest, and asyncpg sends plain values instead of encoding arrays.
+_INSERT_ONE = f"""
+INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
+                    {_METADATA_COLUMNS})
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = $2), 0) + 1 = $4
 RETURNING position
 """
 
@@ -211,59 +224,30 @@ class PostgresEventStore:
         _check_shape(streams)
         hashed_metadata = metadata_bytes(metadata)  # also refuses a naive recorded_at
         previous = await self._previous_hashes(connection, streams)
-        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
-        heads: Heads = {}
-        for stream in streams:
-            hash_ = previous[stream.stream_id]
-            version = stream.expected_version
-            for event in stream.events:
-                version += 1
-                hash_ = chain_hash(
-                    hash_,
-                    event_id=event.event_id,
-                    stream_id=stream.stream_id,
-                    stream_type=stream.stream_type,
-                    version=version,
-                    type=event.type,
-                    payload=event.payload,
-                    metadata=hashed_metadata,
-                )
-                for column, value in zip(
-                    columns,
-                    (
-                        event.event_id,
-                        stream.stream_id,
-                        stream.stream_type,
-                        version,
-                        event.type,
-                        event.payload,
-                        hash_,
-                    ),
-                    strict=True,
-                ):
-                    column.append(value)
-            if stream.events:
-                heads[stream.stream_id] = (version, hash_)
+        columns, heads = _columns(streams, previous, hashed_metadata)
+        stored = _metadata_columns(metadata)
         try:
-            rows = await connection.fetch(
-                _INSERT,
-                [s.stream_id for s in streams],
-                [s.expected_version for s in streams],
-                *columns,
-                metadata.actor_organization_id,
-                metadata.actor_token_id,
-                metadata.correlation_id,
-                metadata.causation_id,
-                metadata.request_id,
-                metadata.recorded_at,
-            )
+            if len(streams) == 1 and len(columns[0]) == 1:
+                position = await connection.fetchval(
+                    _INSERT_ONE, *(column[0] for column in columns), *stored
+                )
+                positions = [] if position is None else [position]
+            else:
+                rows = await connection.fetch(
+                    _INSERT,
+                    [s.stream_id for s in streams],
+                    [s.expected_version for s in streams],
+                    *columns,
+                    *stored,
+                )
+                positions = sorted(row[0] for row in rows)
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == "events_stream_version":
                 raise await self._stale(streams) from None
             raise EventStoreError(f"an event id is already stored: {error.detail}") from None
-        if len(rows) != len(columns[0]):
+        if len(positions) != len(columns[0]):
             raise await self._stale(streams)
-        return sorted(row[0] for row in rows), heads
+        return positions, heads
 
     async def _previous_hashes(
         self, connection: Connection, streams: Sequence[StreamAppend]
@@ -384,6 +368,58 @@ class PostgresEventStore:
         return int(value)
 
 
+Columns = tuple[list[UUID], list[UUID], list[str], list[int], list[str], list[bytes], list[bytes]]
+"""Per event: event id, stream id, stream type, version, type, payload, hash."""
+
+
+def _columns(
+    streams: Sequence[StreamAppend], previous: dict[UUID, bytes], hashed_metadata: bytes
+) -> tuple[Columns, Heads]:
+    """The rows of an append, column by column, each event's hash chained to the one
+    before it in its stream; and each stream's new head."""
+    columns: Columns = ([], [], [], [], [], [], [])
+    event_ids, stream_ids, stream_types, versions, types, payloads, hashes = columns
+    heads: Heads = {}
+    for stream in streams:
+        stream_id, stream_type = stream.stream_id, stream.stream_type
+        hash_ = previous[stream_id]
+        version = stream.expected_version
+        for event in stream.events:
+            version += 1
+            hash_ = chain_hash(
+                hash_,
+                event_id=event.event_id,
+                stream_id=stream_id,
+                stream_type=stream_type,
+                version=version,
+                type=event.type,
+                payload=event.payload,
+                metadata=hashed_metadata,
+            )
+            event_ids.append(event.event_id)
+            stream_ids.append(stream_id)
+            stream_types.append(stream_type)
+            versions.append(version)
+            types.append(event.type)
+            payloads.append(event.payload)
+            hashes.append(hash_)
+        if stream.events:
+            heads[stream_id] = (version, hash_)
+    return columns, heads
+
+
+def _metadata_columns(metadata: Metadata) -> tuple[Any, ...]:
+    """The metadata column values, in ``_METADATA_COLUMNS`` order."""
+    return (
+        metadata.actor_organization_id,
+        metadata.actor_token_id,
+        metadata.correlation_id,
+        metadata.causation_id,
+        metadata.request_id,
+        metadata.recorded_at,
+    )
+
+
 def _check_shape(streams: Sequence[StreamAppend]) -> None:
     if not streams:
         raise EventStoreError("an append needs at least one stream")
@@ -394,3 +430,7 @@ def _check_shape(streams: Sequence[StreamAppend]) -> None:
         if stream.expected_version < 0:
             raise EventStoreError(f"stream {stream.stream_id}: expected version is negative")
         seen.add(stream.stream_id)
+    if not any(stream.events for stream in streams):
+        # Streams without events only guard the others' events: with none to insert,
+        # the statement would have nothing to withhold and a stale version would pass.
+        raise EventStoreError("an append needs at least one event")
