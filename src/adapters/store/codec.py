@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import typing
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import msgspec
 from eventsourcing.domain import DomainEventProtocol
@@ -66,6 +66,32 @@ def _state_type(event_class: Any) -> type[msgspec.Struct]:
     return msgspec.defstruct(f"{event_class.__qualname__}State", fields)
 
 
+@functools.cache
+def _reader(topic: str) -> tuple[Any, msgspec.json.Decoder[Any] | None]:
+    """The event class of ``topic`` and the decoder of its payloads; no decoder when the
+    class has changed shape and its payloads must be upcast first. Resolved once per
+    topic: a follower decodes every event of the log through here."""
+    cls = resolve_topic(topic)
+    if getattr(cls, "class_version", 1) > 1:
+        return cls, None
+    return cls, _decoder(_state_type(cls))
+
+
+def _plain_uuid(value: UUID | str) -> UUID:
+    """A ``uuid.UUID`` of ``value``, which may be asyncpg's UUID subclass or a string.
+
+    The copy is built field by field: ``UUID(int=...)`` validates and costs three times
+    as much, for every event a follower reads."""
+    if type(value) is UUID:
+        return value
+    if not isinstance(value, UUID):
+        return UUID(value)
+    plain = object.__new__(UUID)
+    object.__setattr__(plain, "int", value.int)
+    object.__setattr__(plain, "is_safe", SafeUUID.unknown)
+    return plain
+
+
 class MsgspecMapper(Mapper[UUID]):
     """eventsourcing's Mapper, decoding each payload by its event class's field types."""
 
@@ -75,24 +101,20 @@ class MsgspecMapper(Mapper[UUID]):
         super().__init__(transcoder or MsgspecTranscoder())
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
+        cls, decoder = _reader(stored_event.topic)
         try:
-            if getattr(cls, "class_version", 1) > 1:
+            if decoder is None:
                 state = self._upcast(cls, stored_event.state)
             else:
-                decoded = self.transcoder.decode_as(stored_event.state, _state_type(cls))
-                state = msgspec.structs.asdict(decoded)
+                state = msgspec.structs.asdict(decoder.decode(stored_event.state))
                 del state["class_version"]
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
                 f"cannot decode stored event {stored_event.topic} of {stored_event.originator_id} "
                 f"at version {stored_event.originator_version}: {error}"
             ) from error
-        originator_id = stored_event.originator_id
         # asyncpg hands out its own UUID subclass; a plain UUID keeps events comparable.
-        state["originator_id"] = (
-            UUID(int=originator_id.int) if isinstance(originator_id, UUID) else UUID(originator_id)
-        )
+        state["originator_id"] = _plain_uuid(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
