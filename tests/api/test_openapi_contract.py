@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -67,51 +66,6 @@ AnyCase = Case[Any]
 Operation = APIOperation[Any, Any, Any, Any]
 
 
-NUL_POISONS_THE_VIEWS = True
-"""Known bug: a NUL character in a text field is accepted and stored, and the first
-projection that copies it into a text column fails on it and stops for good (every
-``min_position`` read then answers 503). While it stands, generated bodies carry no NUL
-and ``test_a_nul_character_in_text_is_refused_and_nothing_is_stored`` is an expected
-failure; once NUL is refused, set this to False."""
-
-
-@dataclass(frozen=True)
-class Known:
-    """A bug reported to the owner of the HTTP layer and not fixed yet: the answers it
-    explains make the test an expected failure instead of a failure."""
-
-    reason: str
-    status: int
-    explains: Callable[[AnyCase], bool]
-
-
-def _beyond_integer_columns(case: AnyCase) -> bool:
-    """A query integer PostgreSQL cannot take as a bigint (or an integer, for a year)."""
-    limits = {"year": 2**31, "min_position": 2**63, "after": 2**63}
-    for name, limit in limits.items():
-        value = (case.query or {}).get(name)
-        with contextlib.suppress(TypeError, ValueError):
-            if value is not None and not -limit <= int(value) < limit:
-                return True
-    return False
-
-
-KNOWN_FAILURES = [
-    Known(
-        "min_position, after or year beyond PostgreSQL's integer range answers 500 "
-        "(its query parameter has no upper bound)",
-        500,
-        _beyond_integer_columns,
-    ),
-    Known(
-        "a POST that creates nothing answers 200, its OpenAPI says 201 (@post's default)",
-        200,
-        lambda case: case.method == "POST",
-    ),
-]
-"""Remove an entry once its bug is fixed."""
-
-
 @dataclass(frozen=True)
 class Identity:
     """Who calls, and how hard each operation is fuzzed as that caller."""
@@ -127,18 +81,12 @@ class Identity:
 
 @dataclass
 class Findings:
-    """Failures keyed by (operation, status, kind), each with a reproducing curl; those
-    a known bug explains apart, with its reason."""
+    """Failures keyed by (operation, status, kind), each with a reproducing curl."""
 
     failures: dict[tuple[str, int, str], str] = field(default_factory=dict)
-    known: set[str] = field(default_factory=set)
     requests: int = 0
 
     def add(self, identity: Identity, case: AnyCase, status: int, group: FailureGroup) -> None:
-        for bug in KNOWN_FAILURES:
-            if bug.status == status and bug.explains(case):
-                self.known.add(bug.reason)
-                return
         curl = case.as_curl_command(headers={"Authorization": "Bearer <token>"})
         for failure in group.exceptions:
             key = (case.operation.label, status, failure.title)
@@ -247,10 +195,6 @@ def cases(operation: Operation, mode: GenerationMode, real: RealIds) -> st.Searc
             lambda ids: operation.as_strategy(generation_mode=mode, path_parameters=ids)
         )
         generated = st.one_of(generated, aimed)
-    if NUL_POISONS_THE_VIEWS:
-        generated = generated.filter(
-            lambda case: "\\u0000" not in json.dumps(case.body, default=str)
-        )
     return generated
 
 
@@ -342,8 +286,6 @@ async def test_every_operation_answers_as_its_openapi_schema_says(live_server: s
         *([report(findings.failures)] if findings.failures else []),
     ]
     assert not problems, "\n\n".join(problems)
-    if findings.known:
-        pytest.xfail("; ".join(sorted(findings.known)))
 
 
 class TestRefusedText:
@@ -351,10 +293,9 @@ class TestRefusedText:
 
     @pytest.fixture
     def runners(self) -> list[ProjectionRunner]:
-        """No projections: with the bug, the stored event would stop them for good."""
+        """No projections: were NUL stored, the first view copying it would stop."""
         return []
 
-    @pytest.mark.xfail(NUL_POISONS_THE_VIEWS, reason="NUL is accepted and stored", strict=True)
     async def test_a_nul_character_in_text_is_refused_and_nothing_is_stored(
         self, admin: ApiClient, store: PostgresEventStore
     ) -> None:

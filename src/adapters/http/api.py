@@ -95,10 +95,14 @@ async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
     return await api.auth.actor(request.headers.get("authorization"))
 
 
+MAX_POSITION = 2**63 - 1
+"""Positions are PostgreSQL bigints."""
+
 MinPosition = Annotated[
     int | None,
     QueryParameter(
         ge=1,
+        le=MAX_POSITION,
         description="Wait (up to 2 s) until the views include the write at this log position "
         "(the `position` a write returned): read your own writes.",
     ),

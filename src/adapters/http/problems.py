@@ -13,6 +13,7 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -155,6 +156,14 @@ def _http(_: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
     return problem_response(status, code, str(error.detail), headers=error.headers)
 
 
+def _unstorable(_: Request[Any, Any, Any], error: asyncpg.DataError) -> Response[Problem]:
+    """PostgreSQL's data exceptions (SQLSTATE class 22) come from values a client sent:
+    a number out of range, a character text cannot hold."""
+    return problem_response(
+        400, "invalid_request", f"a value cannot be stored or compared: {error}"
+    )
+
+
 def _internal(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
@@ -170,6 +179,7 @@ EXCEPTION_HANDLERS: Any = {
     UnicodeDecodeError: _not_utf8,
     NotAuthorizedException: _unauthorised,
     HTTPException: _http,
+    asyncpg.DataError: _unstorable,
     Exception: _internal,
 }
 """Most specific first is not needed: Litestar picks the handler of the nearest class in

@@ -10,7 +10,7 @@ becomes a 404. A refused command writes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -20,7 +20,7 @@ from eventsourcing.domain import BaseAggregate
 from litestar import MediaType, Request, Response
 
 from adapters.http.idempotency import IdempotencyKeys, Stored, check_key, fingerprint
-from adapters.http.problems import ApiProblem
+from adapters.http.problems import ApiProblem, FieldError
 from adapters.store.event_store import PostgresEventStore, StoreTransaction
 from adapters.store.repository import AggregateRepository
 from application.ports import Aggregates, Clock, CommandContext
@@ -95,6 +95,7 @@ class Writer:
                 check_key(raw_key),
                 fingerprint(request.method, request.url.path, await request.body()),
             )
+        refuse_nul(command)
         context = self.context(request, actor)
         try:
             async with self.store.transaction() as transaction:
@@ -138,6 +139,32 @@ class _Key:
     principal: str
     key: str
     fingerprint: str
+
+
+def refuse_nul(command: object) -> None:
+    """PostgreSQL text cannot hold NUL: a command carrying one is refused at the door
+    rather than stored in the log, where every view copying it would stop on it."""
+    for path, value in _strings(msgspec.to_builtins(command), ""):
+        if "\x00" in value:
+            field = path or "body"
+            raise ApiProblem(
+                400,
+                "invalid_request",
+                f"{field}: text must not contain the NUL character",
+                errors=[FieldError(field, "must not contain the NUL character (U+0000)")],
+            )
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, path)
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
 
 
 def _response(stored: Stored, *, replayed: bool = False) -> Response[Any]:

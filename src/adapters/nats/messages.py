@@ -13,10 +13,6 @@ from uuid import UUID
 
 import msgspec
 
-SECRET_FIELDS = {"AccessToken.Issued": "secret_digest"}
-"""Fields kept in the log for verification but never served (the HTTP feed leaves them
-out too)."""
-
 MSG_ID = "Nats-Msg-Id"
 """JetStream drops a second message with the same id inside the stream's duplicate window."""
 
@@ -41,16 +37,6 @@ class EventMessage(msgspec.Struct, frozen=True):
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(EventMessage)
-
-
-def served(event_type: str, payload: bytes) -> msgspec.Raw:
-    """The payload as subscribers may see it."""
-    secret = SECRET_FIELDS.get(event_type)
-    if secret is None:
-        return msgspec.Raw(payload)
-    fields = msgspec.json.decode(payload)
-    fields.pop(secret, None)
-    return msgspec.Raw(msgspec.json.encode(fields))
 
 
 def encode(message: EventMessage) -> bytes:

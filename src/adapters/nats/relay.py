@@ -41,7 +41,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from adapters.nats.messages import MSG_ID, EventMessage, MessageActor, encode, served
+from adapters.disclosure import served
+from adapters.nats.messages import MSG_ID, EventMessage, MessageActor, encode
 from adapters.nats.stream import StreamPolicy, ensure_stream
 from adapters.nats.subjects import event_subject
 from adapters.store.database import Connection, connect

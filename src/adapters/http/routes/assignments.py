@@ -247,6 +247,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/acknowledgement",
+        status_code=200,
         operation_id="acknowledgeAssignment",
         summary="Acknowledge receipt (the assignee)",
         responses=WRITE_PROBLEMS,
@@ -296,6 +297,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/acceptance",
+        status_code=200,
         operation_id="acceptSubmission",
         summary="Accept the latest submission (the issuer)",
         responses=WRITE_PROBLEMS,
@@ -317,6 +319,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/return",
+        status_code=200,
         operation_id="returnSubmission",
         summary="Return the latest submission for revision (the issuer)",
         responses=WRITE_PROBLEMS,
@@ -338,6 +341,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/extension",
+        status_code=200,
         operation_id="extendDueDate",
         summary="Extend the due date, with a reason (the issuer)",
         responses=WRITE_PROBLEMS,
@@ -362,6 +366,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/waiver",
+        status_code=200,
         operation_id="waiveAssignment",
         summary="Waive the assignment, with a reason (the issuer)",
         responses=WRITE_PROBLEMS,
@@ -383,6 +388,7 @@ class AssignmentsController(Controller):
 
     @post(
         "/assignments/{assignment_id:uuid}/cancellation",
+        status_code=200,
         operation_id="cancelAssignment",
         summary="Cancel the assignment, with a reason (the issuer)",
         responses=WRITE_PROBLEMS,

@@ -10,7 +10,6 @@ resumes from ``Last-Event-ID``.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -23,7 +22,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from adapters.http.api import Api, ApiService, Caller, MinPosition, visible_path
+from adapters.disclosure import served
+from adapters.http.api import MAX_POSITION, Api, ApiService, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit
 from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
 from adapters.store.audit import ChainReport, verify_chains
@@ -35,8 +35,6 @@ from projections.audit_index import AuditEntry, audit_page
 _SSE_POLL_SECONDS = 0.2
 _SSE_HEARTBEAT_SECONDS = 15.0
 _SSE_BATCH = 500
-_SECRET_FIELDS = {"AccessToken.Issued": "secret_digest"}
-"""Fields kept in the log for verification but never served."""
 
 
 class EventActor(msgspec.Struct, frozen=True):
@@ -72,12 +70,6 @@ class EventPage(msgspec.Struct, frozen=True):
 
 
 def _event(entry: AuditEntry, record: RecordedEvent) -> Event:
-    data = record.payload
-    secret = _SECRET_FIELDS.get(entry.type)
-    if secret is not None:
-        fields = json.loads(data)
-        fields.pop(secret, None)
-        data = json.dumps(fields).encode()
     return Event(
         position=record.position,
         id=record.event_id,
@@ -89,7 +81,7 @@ def _event(entry: AuditEntry, record: RecordedEvent) -> Event:
         recorded_at=record.metadata.recorded_at,
         actor=EventActor(record.metadata.actor_organization_id, record.metadata.actor_token_id),
         correlation_id=record.metadata.correlation_id,
-        data=msgspec.Raw(data),
+        data=served(entry.type, record.payload),
         hash=record.hash.hex(),
     )
 
@@ -146,7 +138,10 @@ class AuditController(Controller):
             datetime | None, QueryParameter(description="Recorded before (ISO 8601).")
         ] = None,
         after: Annotated[
-            int, QueryParameter(ge=0, description="The position of the last event seen.")
+            int,
+            QueryParameter(
+                ge=0, le=MAX_POSITION, description="The position of the last event seen."
+            ),
         ] = 0,
         limit: Limit = 100,
         min_position: MinPosition = None,
@@ -224,7 +219,10 @@ class AuditController(Controller):
         api: ApiService,
         actor: Caller,
         after: Annotated[
-            int, QueryParameter(ge=0, description="The position of the last event seen.")
+            int,
+            QueryParameter(
+                ge=0, le=MAX_POSITION, description="The position of the last event seen."
+            ),
         ] = 0,
         limit: Limit = 100,
     ) -> Response[Any]:

@@ -253,7 +253,8 @@ class DocumentsController(Controller):
         number: FromQuery[str | None] = None,
         issuer_id: FromQuery[str | None] = None,
         year: Annotated[
-            int | None, QueryParameter(description="The plan year the document is for.")
+            int | None,
+            QueryParameter(ge=1900, le=2200, description="The plan year the document is for."),
         ] = None,
         after: FromQuery[str | None] = None,
         limit: Limit = 100,

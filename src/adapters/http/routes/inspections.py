@@ -221,6 +221,7 @@ class InspectionsController(Controller):
 
     @post(
         "/{inspection_id:uuid}/team",
+        status_code=200,
         operation_id="decideInspectionTeam",
         summary="Decide the team",
         responses=WRITE_PROBLEMS,
@@ -239,6 +240,7 @@ class InspectionsController(Controller):
 
     @post(
         "/{inspection_id:uuid}/extension",
+        status_code=200,
         operation_id="extendInspection",
         summary="Extend the due date once, by at most a third",
         responses=WRITE_PROBLEMS,
@@ -413,6 +415,7 @@ class InspectionsController(Controller):
 
     @post(
         "/{inspection_id:uuid}/closure",
+        status_code=200,
         operation_id="closeInspection",
         summary="Close",
         responses=WRITE_PROBLEMS,

@@ -167,6 +167,7 @@ class OrganizationsController(Controller):
 
     @post(
         "/{organization_id:str}/renaming",
+        status_code=200,
         operation_id="renameOrganization",
         summary="Rename, with a new issuer code from a date",
         responses=WRITE_PROBLEMS,
@@ -191,6 +192,7 @@ class OrganizationsController(Controller):
 
     @post(
         "/{organization_id:str}/move",
+        status_code=200,
         operation_id="moveOrganization",
         summary="Place the unit under another parent",
         responses=WRITE_PROBLEMS,
@@ -212,6 +214,7 @@ class OrganizationsController(Controller):
 
     @post(
         "/{organization_id:str}/merge",
+        status_code=200,
         operation_id="mergeOrganization",
         summary="Merge the unit into another (sáp nhập)",
         responses=WRITE_PROBLEMS,
@@ -235,6 +238,7 @@ class OrganizationsController(Controller):
 
     @post(
         "/{organization_id:str}/dissolution",
+        status_code=200,
         operation_id="dissolveOrganization",
         summary="Dissolve the unit (giải thể)",
         responses=WRITE_PROBLEMS,

@@ -81,7 +81,10 @@ class ViewsController(Controller):
         actor: Caller,
         organization_id: FromPath[str],
         year: Annotated[
-            int | None, QueryParameter(description="Only assignments of this year's periods.")
+            int | None,
+            QueryParameter(
+                ge=1900, le=2200, description="Only assignments of this year's periods."
+            ),
         ] = None,
         field: Annotated[
             str | None, QueryParameter(description="Only tasks of this field (lĩnh vực).")
