@@ -15,7 +15,7 @@ import asyncpg
 from adapters.store.database import create_pool
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.follower import LogFollower
-from adapters.store.records import LOG_START, RecordedEvent
+from adapters.store.records import LOG_START, LogBatch, LogCursor, RecordedEvent
 from adapters.store.wakeup import LogWakeup
 from application.errors import ConcurrencyError
 from tests.support import append_to, metadata
@@ -113,3 +113,42 @@ async def test_a_waiting_follower_is_woken_by_an_append_in_another_process(
         await batches.aclose()
         await other_wakeup.close()
         await other_pool.close()
+
+
+class _CountingStore(PostgresEventStore):
+    """The real store, counting the reads a follower makes."""
+
+    reads: list[LogCursor]
+
+    async def read_after(self, cursor: LogCursor, limit: int = 1000) -> LogBatch:
+        self.reads.append(cursor)
+        return await super().read_after(cursor, limit)
+
+
+async def test_a_follower_catching_up_reads_the_next_batch_while_this_one_is_handled(
+    pool: asyncpg.Pool[Any], wakeup: LogWakeup
+) -> None:
+    streams = [uuid.uuid4() for _ in range(5)]
+    for stream in streams:
+        await PostgresEventStore(pool).append([append_to(stream, 0, 4)], metadata())
+    store = _CountingStore(pool)
+    store.reads = []
+    follower = LogFollower(store, wakeup, LOG_START, batch_size=6, safety_poll=30.0)
+    batches = follower.batches()
+    seen: list[RecordedEvent] = []
+    try:
+        first = await anext(batches)
+        await asyncio.sleep(0.05)  # the consumer is busy with the first batch
+        # (Reads repeat at one cursor while another transaction holds the horizon.)
+        assert store.reads[-1] == first[-1].cursor, "the second batch was not read ahead"
+        seen.extend(first)
+        while len(seen) < 20:
+            seen.extend(await asyncio.wait_for(anext(batches), timeout=5))
+    finally:
+        await batches.aclose()
+
+    assert [e.version for e in seen if e.stream_id == streams[0]] == [1, 2, 3, 4]
+    assert [e.cursor for e in seen] == sorted(e.cursor for e in seen)
+    assert len({e.event_id for e in seen}) == len(seen) == 20
+    assert set(store.reads) == {LOG_START, *(seen[i].cursor for i in (5, 11, 17))}
+    assert follower.cursor == seen[-1].cursor

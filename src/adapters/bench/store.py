@@ -14,7 +14,8 @@ the only difference between the figures is the client-side path:
   no event-store logic at all.
 
 Then a bulk import (one writer, 1,000 events per append) and a follower reading and
-decoding the whole log, for which there is no like-for-like reference. Workloads run a
+decoding the whole log (``LogFollower``, as the projections follow it, and the
+repository's decoding), for which there is no like-for-like reference. Workloads run a
 fixed number of appends (scaled by ``scale``) rather than for a fixed time, so every run
 writes the same log and the follower always has the same amount to read.
 """
@@ -46,8 +47,10 @@ from adapters.bench.measure import Writer, interleaved, looping, per_second, thr
 from adapters.store.codec import MsgspecMapper
 from adapters.store.database import create_pool, migrate, with_database
 from adapters.store.event_store import PostgresEventStore
+from adapters.store.follower import LogFollower
 from adapters.store.records import LOG_START, Metadata
 from adapters.store.repository import AggregateRepository
+from adapters.store.wakeup import LogWakeup
 
 Progress = Callable[[str], None]
 Results = dict[str, dict[str, float]]
@@ -136,9 +139,10 @@ async def measure(
 class Ours:
     """Appends through the repository and the event store, as a command handler does."""
 
-    def __init__(self, pool: asyncpg.Pool[Any]) -> None:
+    def __init__(self, pool: asyncpg.Pool[Any], dsn: str) -> None:
         self.store = PostgresEventStore(pool)
         self.repository = AggregateRepository(self.store, MsgspecMapper())
+        self.dsn = dsn
 
     def writer(self, events_per_append: int) -> Writer:
         counter = BenchCounter()
@@ -149,20 +153,24 @@ class Ours:
 
         return looping(append)
 
-    async def follow(self) -> tuple[int, float]:
-        """Read the whole log from the start and decode every event; (events, seconds)."""
+    async def follow(self, stored: int) -> tuple[int, float]:
+        """Read the log from the start and decode every event, through the follower the
+        projections use, until ``stored`` events came; (events, seconds)."""
+        follower = LogFollower(
+            self.store, LogWakeup(self.store.pool, self.dsn), LOG_START, batch_size=FOLLOW_BATCH
+        )
         count = 0
-        cursor = LOG_START
         started = time.perf_counter()
-        while True:
-            batch = await self.store.read_after(cursor, FOLLOW_BATCH)
-            for record in batch.events:
-                self.repository.decode(record)
-            count += len(batch.events)
-            if batch.events:
-                cursor = batch.events[-1].cursor
-            elif not batch.held_back:
-                break
+        batches = follower.batches()
+        try:
+            async for batch in batches:
+                for record in batch:
+                    self.repository.decode(record)
+                count += len(batch)
+                if count >= stored:
+                    break
+        finally:
+            await batches.aclose()
         return count, time.perf_counter() - started
 
 
@@ -362,7 +370,7 @@ async def run_store_benchmark(
         pool = await create_pool(dsn, min_size=writers, max_size=writers + 4)
         reference: Reference | None = None
         try:
-            ours, raw = Ours(pool), Raw(pool)
+            ours, raw = Ours(pool, dsn), Raw(pool)
             reference = await asyncio.to_thread(Reference, dsn, writers)
             for workload in COMPARED:
                 report(f"{workload.name}: ours, reference and raw in {ROUNDS} rounds")
@@ -403,8 +411,8 @@ async def _fill(ours: Ours, minimum: int, report: Progress) -> None:
 
 async def _follow(ours: Ours, report: Progress) -> float:
     """The follower's rate, once it is known to have read every stored event."""
-    count, seconds = await ours.follow()
     stored = await _stored(ours)
+    count, seconds = await ours.follow(stored)
     if count != stored:
         raise RuntimeError(f"the follower read {count} events of the {stored} stored")
     rate = per_second(count, seconds)

@@ -77,6 +77,9 @@ def _reader(topic: str) -> tuple[Any, msgspec.json.Decoder[Any] | None]:
     return cls, _decoder(_state_type(cls))
 
 
+_UNKNOWN_SAFETY = SafeUUID.unknown  # an enum member looked up once, not per event
+
+
 def _plain_uuid(value: UUID | str) -> UUID:
     """A ``uuid.UUID`` of ``value``, which may be asyncpg's UUID subclass or a string.
 
@@ -88,7 +91,7 @@ def _plain_uuid(value: UUID | str) -> UUID:
         return UUID(value)
     plain = object.__new__(UUID)
     object.__setattr__(plain, "int", value.int)
-    object.__setattr__(plain, "is_safe", SafeUUID.unknown)
+    object.__setattr__(plain, "is_safe", _UNKNOWN_SAFETY)
     return plain
 
 
@@ -118,7 +121,7 @@ class MsgspecMapper(Mapper[UUID]):
         state["originator_version"] = stored_event.originator_version
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
-        return typing.cast(DomainEventProtocol[UUID], domain_event)
+        return typing.cast("DomainEventProtocol[UUID]", domain_event)
 
     def _upcast(self, cls: Any, data: bytes) -> dict[str, Any]:
         """A class that has changed shape: upcast the plain JSON from the version it was
