@@ -173,6 +173,7 @@ async def buckets(connection: Any, today: date, **where: str) -> dict[str, int]:
 
 class AssignmentStatus(StatementProjection):
     name = "assignment_status"
+    streams_apart = True
     tables = SCHEMA
     topics = _TOPICS
 

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS audit_units (
     stream_id uuid NOT NULL UNIQUE,
     path      text[] NOT NULL
 );
+-- Searched by every move (see organisation_tree.org_units_path).
+CREATE INDEX IF NOT EXISTS audit_units_path ON audit_units USING gin (path)
+    WITH (fastupdate = off);
 """
 
 _MOVE = move_subtree_sql("audit_units", set_parent=False)
@@ -60,29 +63,25 @@ class AuditIndex:
         return topic.startswith("domain.")
 
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
-        streams = {
-            row["stream_id"]: row["organisation"]
-            for row in await connection.fetch(
-                "SELECT * FROM audit_streams WHERE stream_id = ANY($1)",
-                list({e.stream_id for e in events}),
-            )
-        }
+        streams: dict[UUID, str | None] = {}
         paths: dict[str, list[str]] = {}
+        for row in await connection.fetch(_STREAMS, list({e.stream_id for e in events})):
+            streams[row["stream_id"]] = row["organisation"]
+            if row["path"] is not None:
+                paths[row["organisation"]] = list(row["path"])
+        units: list[tuple[str, UUID, list[str]]] = []
+        """Registered in this batch, not yet written."""
         rows = []
         for projected in events:
             name, event = projected.name, projected.event
             if name == "Organisation.Registered":
                 parent = await _path(connection, paths, event.parent) if event.parent else []
                 paths[event.slug] = [*parent, event.slug]
-                await connection.execute(
-                    "INSERT INTO audit_units (id, stream_id, path) VALUES ($1, $2, $3)",
-                    event.slug,
-                    projected.stream_id,
-                    paths[event.slug],
-                )
+                units.append((event.slug, projected.stream_id, paths[event.slug]))
             elif name == "Organisation.Moved":
-                await connection.execute(_MOVE, projected.stream_id, event.parent)
-                paths.clear()
+                await _write_units(connection, units)
+                for moved in await connection.fetch(_MOVE, projected.stream_id, event.parent):
+                    paths[moved["id"]] = list(moved["path"])
             before = streams.get(projected.stream_id)
             unit = concerned_unit(name, event, before)
             streams[projected.stream_id] = stream_unit_after(name, event, before, unit)
@@ -99,6 +98,7 @@ class AuditIndex:
                     projected.recorded_at,
                 )
             )
+        await _write_units(connection, units)
         await connection.executemany(
             "INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows
         )
@@ -107,6 +107,22 @@ class AuditIndex:
             " ON CONFLICT (stream_id) DO UPDATE SET organisation = EXCLUDED.organisation",
             list(streams.items()),
         )
+
+
+_STREAMS = """
+SELECT s.stream_id, s.organisation, u.path
+FROM audit_streams s LEFT JOIN audit_units u ON u.id = s.organisation
+WHERE s.stream_id = ANY($1)
+"""
+"""The unit each stream of a batch is about, with its path: most events need no other."""
+
+
+async def _write_units(connection: Any, units: list[tuple[str, UUID, list[str]]]) -> None:
+    if units:
+        await connection.executemany(
+            "INSERT INTO audit_units (id, stream_id, path) VALUES ($1, $2, $3)", units
+        )
+        units.clear()
 
 
 async def _path(connection: Any, paths: dict[str, list[str]], unit: str) -> list[str]:

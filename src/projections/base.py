@@ -60,7 +60,8 @@ def topics(aggregate: type, *events: str) -> frozenset[str]:
 
 def move_subtree_sql(table: str, *, set_parent: bool) -> str:
     """SQL moving the unit of stream ``$1`` below unit ``$2`` in a table of unit paths:
-    the unit and everything below it take the new parent's path as their prefix."""
+    the unit and everything below it take the new parent's path as their prefix (and
+    are returned with their new paths)."""
     parent = (
         ", parent = CASE WHEN u.id = (SELECT id FROM unit) THEN $2 ELSE u.parent END"
         if set_parent
@@ -72,6 +73,7 @@ WITH unit AS (SELECT id, path FROM {table} WHERE stream_id = $1),
 UPDATE {table} AS u
 SET path = (SELECT path FROM target) || u.path[cardinality((SELECT path FROM unit)):]{parent}
 WHERE u.path @> ARRAY[(SELECT id FROM unit)]
+RETURNING u.id, u.path
 """
 
 
@@ -91,6 +93,30 @@ async def execute_grouped(connection: Any, statements: Sequence[Statement]) -> N
         index = end
 
 
+def by_stream_in_layers(
+    events: Sequence[Projected], statements: Sequence[list[Statement]]
+) -> list[Statement]:
+    """The statements of a batch (``statements[i]`` for ``events[i]``) reordered for
+    grouping when each stream's statements touch only that stream's rows: every
+    stream's first statement, then every stream's second, ..., each layer sorted by
+    statement. Each stream keeps its own order; streams do not see each other."""
+    queues: dict[Any, list[Statement]] = {}
+    for projected, own in zip(events, statements, strict=True):
+        queues.setdefault(projected.stream_id, []).extend(own)
+    first_seen: dict[str, int] = {}
+    layers: list[list[Statement]] = []
+    for own in queues.values():
+        for depth, statement in enumerate(own):
+            first_seen.setdefault(statement[0], len(first_seen))
+            if depth == len(layers):
+                layers.append([])
+            layers[depth].append(statement)
+    ordered: list[Statement] = []
+    for layer in layers:
+        ordered += sorted(layer, key=lambda statement: first_seen[statement[0]])
+    return ordered
+
+
 class StatementProjection:
     """A projection whose events each become a few SQL statements, sent grouped."""
 
@@ -98,6 +124,11 @@ class StatementProjection:
     tables: str
     """CREATE statements (idempotent)."""
     topics: frozenset[str]
+    streams_apart: bool = False
+    """True when an event's statements touch only rows of its own stream (an
+    assignment's row, a document's): then a batch is regrouped across streams
+    (``by_stream_in_layers``), so a thousand submissions are a few round trips, not
+    two thousand. False when they read or move other rows (a unit's path)."""
 
     def schema(self) -> str:
         return self.tables
@@ -106,9 +137,11 @@ class StatementProjection:
         return topic in self.topics
 
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
-        statements: list[Statement] = []
-        for projected in events:
-            statements += self.statements(projected)
+        per_event = [self.statements(projected) for projected in events]
+        if self.streams_apart:
+            statements = by_stream_in_layers(events, per_event)
+        else:
+            statements = [statement for own in per_event for statement in own]
         await execute_grouped(connection, statements)
 
     def statements(self, projected: Projected) -> list[Statement]:

@@ -72,6 +72,7 @@ def _statements(projected: Projected) -> list[Statement]:
 
 class DocumentIndex(StatementProjection):
     name = "documents"
+    streams_apart = True
     tables = SCHEMA
     topics = topics(Document, "Issued", "Superseded", "Revoked")
 

@@ -15,7 +15,7 @@ never depends on another projection having caught up.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS rollup_units (
     path      text[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rollup_units_parent ON rollup_units (parent);
+-- Searched once per move: entries go straight into the index, not into a pending list
+-- every search would have to scan.
+CREATE INDEX IF NOT EXISTS rollup_units_path ON rollup_units USING gin (path)
+    WITH (fastupdate = off);
 CREATE TABLE IF NOT EXISTS rollup_assignments (
     id           uuid PRIMARY KEY,
     assignee     text NOT NULL,
@@ -96,6 +100,9 @@ class Tracked:
 
 
 Key = tuple[str, str, int, str, str, str, date]
+"""A row of the roll-up: organisation, scope, year, field, kind, state, due date."""
+Rest = tuple[int, str, str, str, date]
+"""A key without its organisation and scope."""
 
 
 class ComplianceRollup:
@@ -125,27 +132,35 @@ class _Batch:
         self.new_units: dict[str, tuple[UUID, str | None]] = {}
         self.tracked: dict[UUID, Tracked] = {}
         self.changed: set[UUID] = set()
-        self.deltas: Counter[Key] = Counter()
+        self.deltas: defaultdict[tuple[str, str], Counter[Rest]] = defaultdict(Counter)
+        """Per (organisation, scope): what this batch adds to each of its rows."""
 
     async def load(self, events: Sequence[Projected]) -> None:
-        """The paths and assignment states the batch will need, in two queries."""
+        """The assignment states the batch will need and the paths of their assignees,
+        of the units its events name and of the units it moves, in two queries."""
         units: set[str] = set()
         ids: set[UUID] = set()
+        moved: set[UUID] = set()
         for projected in events:
             if projected.name.startswith("Assignment."):
                 ids.add(projected.stream_id)
+            elif projected.name == "Organisation.Moved":
+                moved.add(projected.stream_id)
             for attribute in ("assignee", "to_unit", "parent"):
                 value = getattr(projected.event, attribute, None)
                 if isinstance(value, str):
                     units.add(value)
         for row in await self.connection.fetch(
-            "SELECT id, path FROM rollup_units WHERE id = ANY($1)", list(units)
-        ):
-            self.paths[row["id"]] = list(row["path"])
-        for row in await self.connection.fetch(
             "SELECT * FROM rollup_assignments WHERE id = ANY($1)", list(ids)
         ):
             self.tracked[row["id"]] = Tracked(**dict(row))
+            units.add(row["assignee"])
+        for row in await self.connection.fetch(
+            "SELECT id, path FROM rollup_units WHERE id = ANY($1) OR stream_id = ANY($2)",
+            list(units),
+            list(moved),
+        ):
+            self.paths[row["id"]] = list(row["path"])
 
     async def apply(self, projected: Projected) -> None:
         event, name = projected.event, projected.name
@@ -181,9 +196,9 @@ class _Batch:
         """Move one assignment's contribution from its old state to its new one."""
         if old is not None:
             for key in self.keys(old, await self.path(old.assignee)):
-                self.deltas[key] -= 1
+                self.deltas[key[:2]][key[2:]] -= 1
         for key in self.keys(new, await self.path(new.assignee)):
-            self.deltas[key] += 1
+            self.deltas[key[:2]][key[2:]] += 1
         self.tracked[new.id] = new
         self.changed.add(new.id)
 
@@ -207,56 +222,61 @@ class _Batch:
         return self.paths[unit]
 
     async def move(self, stream_id: UUID, parent: str) -> None:
-        """Shift the unit's subtree counts from its old ancestors to its new ones."""
-        await self.flush()
-        unit = await self.connection.fetchval(
-            "SELECT id FROM rollup_units WHERE stream_id = $1", stream_id
-        )
+        """Shift the unit's subtree counts — as stored, plus what this batch has added
+        so far — from its old ancestors to its new ones; then rewrite the paths below
+        it, in the table and in the paths this batch remembers."""
+        await self._flush_units()
+        rows = await self.connection.fetch(_SUBTREE_ROWS, stream_id, SUBTREE)
+        unit = rows[0]["id"]
         old_path = await self.path(unit)
         new_path = [*(await self.path(parent)), unit]
         leaving = set(old_path[:-1]) - set(new_path[:-1])
         joining = set(new_path[:-1]) - set(old_path[:-1])
-        for row in await self.connection.fetch(
-            "SELECT year, field, kind, state, due_on, count FROM compliance_rollup"
-            " WHERE org = $1 AND scope = $2 AND count <> 0",
-            unit,
-            SUBTREE,
-        ):
-            rest = (row["year"], row["field"], row["kind"], row["state"], row["due_on"])
+        totals = Counter(self.deltas.get((unit, SUBTREE), {}))
+        for row in rows:
+            if row["count"]:
+                totals[(row["year"], row["field"], row["kind"], row["state"], row["due_on"])] += (
+                    row["count"]
+                )
+        for rest, count in totals.items():
             for org in leaving:
-                self.deltas[(org, SUBTREE, *rest)] -= row["count"]
+                self.deltas[(org, SUBTREE)][rest] -= count
             for org in joining:
-                self.deltas[(org, SUBTREE, *rest)] += row["count"]
-        await self.connection.execute(
+                self.deltas[(org, SUBTREE)][rest] += count
+        for below in await self.connection.fetch(
             """
             UPDATE rollup_units SET path = $2::text[] || path[$3:],
                 parent = CASE WHEN id = $1 THEN $4 ELSE parent END
             WHERE path @> ARRAY[$1::text]
+            RETURNING id, path
             """,
             unit,
             new_path,
             len(old_path) + 1,
             parent,
+        ):
+            self.paths[below["id"]] = list(below["path"])
+
+    async def _flush_units(self) -> None:
+        if not self.new_units:
+            return
+        units = list(self.new_units)
+        await self.connection.execute(
+            """
+            INSERT INTO rollup_units (id, stream_id, parent, path)
+            SELECT u.id, u.stream_id, u.parent, string_to_array(u.path, '/')
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
+                AS u(id, stream_id, parent, path)
+            """,
+            units,
+            [self.new_units[u][0] for u in units],
+            [self.new_units[u][1] for u in units],
+            ["/".join(self.paths[u]) for u in units],  # slugs never hold a slash
         )
-        self.paths.clear()
-        await self.flush()
+        self.new_units.clear()
 
     async def flush(self) -> None:
-        if self.new_units:
-            units = list(self.new_units)
-            await self.connection.execute(
-                """
-                INSERT INTO rollup_units (id, stream_id, parent, path)
-                SELECT u.id, u.stream_id, u.parent, string_to_array(u.path, '/')
-                FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
-                    AS u(id, stream_id, parent, path)
-                """,
-                units,
-                [self.new_units[u][0] for u in units],
-                [self.new_units[u][1] for u in units],
-                ["/".join(self.paths[u]) for u in units],  # slugs never hold a slash
-            )
-            self.new_units.clear()
+        await self._flush_units()
         if self.changed:
             rows = [_row(self.tracked[i]) for i in self.changed]
             await self.connection.execute(
@@ -271,7 +291,12 @@ class _Batch:
                 *(list(column) for column in zip(*rows, strict=True)),
             )
             self.changed.clear()
-        deltas = [(key, delta) for key, delta in self.deltas.items() if delta]
+        deltas = [
+            ((*place, *rest), delta)
+            for place, counts in self.deltas.items()
+            for rest, delta in counts.items()
+            if delta
+        ]
         if deltas:
             await self.connection.execute(
                 """
@@ -289,6 +314,15 @@ class _Batch:
                 list({key[0] for key, _ in deltas}),
             )
         self.deltas.clear()
+
+
+_SUBTREE_ROWS = """
+SELECT u.id, r.year, r.field, r.kind, r.state, r.due_on, r.count
+FROM rollup_units u
+LEFT JOIN compliance_rollup r ON r.org = u.id AND r.scope = $2 AND r.count <> 0
+WHERE u.stream_id = $1
+"""
+"""A unit (by stream) and its subtree rows: at least one row, with nulls when none."""
 
 
 def _changed(old: Tracked, name: str, event: Any) -> Tracked:

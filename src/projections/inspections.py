@@ -191,6 +191,7 @@ def _statements(projected: Projected) -> list[Statement]:
 
 class InspectionsView(StatementProjection):
     name = "inspections"
+    streams_apart = True
     tables = SCHEMA
     topics = _TOPICS
 
