@@ -77,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     store.add_argument(
         "--scale", type=float, default=1.0, help="multiply the workload counts (default 1)"
     )
+    api = bench_verbs.add_parser("api", help="the HTTP service under 32 concurrent clients")
+    api.add_argument("--json", action="store_true", help="print one JSON object")
+    api.add_argument("--count", type=int, default=4000, help="requests per workload")
+    api.add_argument("--clients", type=int, default=32, help="concurrent connections")
     notify = bench_verbs.add_parser("notify", help="relay throughput and end-to-end latency")
     notify.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -154,6 +158,12 @@ def _dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         from adapters.cli.bench import projections
 
         return projections(settings, as_json=arguments.json, scale=arguments.scale)
+    if arguments.verb == "bench" and arguments.bench_verb == "api":
+        from adapters.cli.bench import api
+
+        return api(
+            settings, as_json=arguments.json, count=arguments.count, clients=arguments.clients
+        )
     if arguments.verb == "bench":
         from adapters.cli.bench import store
 
