@@ -30,7 +30,7 @@ from application.ports import Clock
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, check_database
 from projections import all_projections
-from projections.watch_list import RemindersSent, WatchList
+from projections.watch_list import WatchList
 
 _log = logging.getLogger(__name__)
 
@@ -99,10 +99,8 @@ async def open_services(
             remind_days=settings.remind_days,
             interval=settings.deadline_watch_seconds,
         )
-        reminders = ProjectionRunner(RemindersSent(), store, wakeup, endpoints.database_url)
         tasks += [
             asyncio.create_task(relay.run(), name="nats relay"),
-            asyncio.create_task(reminders.run(), name="projection reminders"),
             asyncio.create_task(deadline_watch.run(), name="deadline watch"),
         ]
         try:

@@ -9,6 +9,7 @@ from projections.cascade import DocumentIndex
 from projections.compliance import ComplianceRollup
 from projections.inspections import InspectionsView
 from projections.organisation_tree import OrganisationTree
+from projections.watch_list import RemindersSent
 
 
 def all_projections() -> list[Projection]:
@@ -19,4 +20,5 @@ def all_projections() -> list[Projection]:
         ComplianceRollup(),
         InspectionsView(),
         AuditIndex(),
+        RemindersSent(),
     ]
