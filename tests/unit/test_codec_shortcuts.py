@@ -1,4 +1,6 @@
-"""Events decoded from rows carry plain ``uuid.UUID`` ids, whatever asyncpg handed over."""
+"""The mapper's shortcuts change nothing: events become the same stored events as
+eventsourcing's own Mapper makes them, and events decoded from rows carry plain
+``uuid.UUID`` ids, whatever asyncpg handed over."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import uuid
 
 from asyncpg.pgproto.pgproto import UUID as AsyncpgUUID
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +20,27 @@ class Tally(Aggregate):
     @event("Counted")
     def count(self, amount: int) -> None:
         pass
+
+    class Renamed(Aggregate.Event):
+        class_version = 2
+        name: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["name"] = state.pop("title", "")
+
+    def rename(self, name: str) -> None:
+        self.trigger_event(self.Renamed, name=name)
+
+
+@given(st.integers(), st.text())
+def test_an_event_is_stored_as_eventsourcings_mapper_stores_it(amount: int, name: str) -> None:
+    mapper = MsgspecMapper()
+    tally = Tally()
+    tally.count(amount)
+    tally.rename(name)
+    for domain_event in tally.collect_events():
+        assert mapper.to_stored_event(domain_event) == Mapper.to_stored_event(mapper, domain_event)
 
 
 @given(st.uuids(), st.sampled_from(["asyncpg", "plain", "text"]))
