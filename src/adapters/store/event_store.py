@@ -105,6 +105,9 @@ LIMIT $3
 """
 
 
+_BEYOND = 15  # the column of _READ_AFTER after COLUMNS
+
+
 def recorded_event(row: asyncpg.Record) -> RecordedEvent:
     return RecordedEvent(
         position=row[0],
@@ -329,12 +332,11 @@ class PostgresEventStore:
             rows = await connection.fetch(
                 _READ_AFTER, cursor.transaction_id, cursor.position, limit
             )
-        events: list[RecordedEvent] = []
-        for row in rows:
-            if row["beyond"]:
-                return LogBatch(events, held_back=True)
-            events.append(recorded_event(row))
-        return LogBatch(events, held_back=False)
+        # Rows come in transaction id order, so those beyond the horizon are a tail.
+        safe = len(rows)
+        while safe and rows[safe - 1][_BEYOND]:
+            safe -= 1
+        return LogBatch([recorded_event(row) for row in rows[:safe]], held_back=safe < len(rows))
 
     async def read_positions(self, positions: Sequence[int]) -> list[RecordedEvent]:
         """The events at these positions, in the order given (absent ones left out)."""
