@@ -31,7 +31,10 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def bind(settings: Settings) -> socket.socket:
     """Take the HTTP port first, so a busy port fails before any server starts."""
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
+    # without it every small answer waits ~40 ms for the client's delayed ACK.
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((settings.host, settings.port))

@@ -81,7 +81,7 @@ async def app(
 @pytest.fixture
 async def server(app: Litestar) -> AsyncIterator[str]:
     """The app served by uvicorn on a TCP port of this machine: real HTTP."""
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")

@@ -39,17 +39,22 @@ Sight = Callable[[Aggregates], Awaitable[Sequence[str]]]
 
 
 class TransactionAggregates:
-    """The repository, saving into the request's transaction instead of its own."""
+    """The repository, reading and saving on the request's transaction's connection: a
+    request holds one pooled connection, never waits for a second."""
 
     def __init__(self, repository: AggregateRepository, transaction: StoreTransaction) -> None:
         self._repository = repository
         self._transaction = transaction
 
     async def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        return await self._repository.get(cls, aggregate_id)
+        return await self._repository.get(
+            cls, aggregate_id, connection=self._transaction.connection
+        )
 
     async def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        return await self._repository.find(cls, aggregate_id)
+        return await self._repository.find(
+            cls, aggregate_id, connection=self._transaction.connection
+        )
 
     async def save(
         self, *aggregates: BaseAggregate[UUID], context: CommandContext

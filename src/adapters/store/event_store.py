@@ -8,6 +8,7 @@ docs/design.md ("Following the log").
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -298,15 +299,21 @@ class PostgresEventStore:
         from_version: int = 1,
         to_version: int | None = None,
         up_to_position: int | None = None,
+        connection: Connection | None = None,
     ) -> list[RecordedEvent]:
         """The events of one stream in version order; with ``up_to_position`` only those
-        at or before that place in the log (the stream as it stood then)."""
+        at or before that place in the log (the stream as it stood then). On
+        ``connection`` when given: a command loading aggregates inside its own
+        transaction must not wait for a second pooled connection (with every pooled
+        connection held by such a transaction, none would ever come back)."""
         conditions = ["stream_id = $1", "version >= $2"]
         arguments: list[Any] = [stream_id, from_version]
         if to_version is not None:
             arguments.append(to_version)
             conditions.append(f"version <= ${len(arguments)}")
-        async with self.pool.acquire() as connection:
+        async with contextlib.AsyncExitStack() as stack:
+            if connection is None:
+                connection = await stack.enter_async_context(self.pool.acquire())
             if up_to_position is not None:
                 cursor = await self._cursor_on(connection, up_to_position)
                 arguments += [cursor.transaction_id, cursor.position]

@@ -11,6 +11,7 @@ from eventsourcing.domain import BaseAggregate, CanMutateAggregate
 from eventsourcing.persistence import StoredEvent
 
 from adapters.store.codec import MsgspecMapper
+from adapters.store.database import Connection
 from adapters.store.event_store import PostgresEventStore, StoreTransaction
 from adapters.store.records import Metadata, NewEvent, RecordedEvent, StreamAppend
 from application.ports import CommandContext
@@ -51,9 +52,10 @@ class AggregateRepository:
         *,
         version: int | None = None,
         position: int | None = None,
+        connection: Connection | None = None,
     ) -> A:
         records = await self.store.read_stream(
-            aggregate_id, to_version=version, up_to_position=position
+            aggregate_id, to_version=version, up_to_position=position, connection=connection
         )
         aggregate: Any = None
         for record in records:
@@ -62,9 +64,11 @@ class AggregateRepository:
             raise AggregateNotFound(cls, aggregate_id)
         return aggregate
 
-    async def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    async def find(
+        self, cls: type[A], aggregate_id: UUID, *, connection: Connection | None = None
+    ) -> A | None:
         try:
-            return await self.get(cls, aggregate_id)
+            return await self.get(cls, aggregate_id, connection=connection)
         except AggregateNotFound:
             return None
 
