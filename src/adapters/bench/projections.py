@@ -166,7 +166,7 @@ async def _catch_up_lag(
             f"steady load: {LOAD_PER_SECOND} commands/s, {2 * len(open_ones)} commands "
             "(reports sent, then accepted)"
         )
-        lags = await _steady_load(store, watcher, open_ones)
+        lags = await _steady_load(store, watcher, open_ones, report)
     finally:
         for task in tasks:
             task.cancel()
@@ -194,7 +194,10 @@ async def _open_assignments(connection: Connection, count: int) -> list[UUID]:
 
 
 async def _steady_load(
-    store: PostgresEventStore, watcher: Connection, assignments: Sequence[UUID]
+    store: PostgresEventStore,
+    watcher: Connection,
+    assignments: Sequence[UUID],
+    report: Progress,
 ) -> list[float]:
     """Send each report, then accept each, one command every 1/LOAD_PER_SECOND s;
     measure each command's append-to-visible time while the next ones go on."""
@@ -205,6 +208,7 @@ async def _steady_load(
     ]
     commands += [AcceptSubmission(assignment_id=a) for a in assignments]
     lags: list[float] = []
+    handled: list[float] = []
     visible = _Visibility(watcher, ComplianceRollup.name)
     measuring: list[asyncio.Task[None]] = []
     interval = 1 / LOAD_PER_SECOND
@@ -212,16 +216,19 @@ async def _steady_load(
     for command in commands:
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         next_at += interval
+        began = time.perf_counter()
         context = CommandContext(actor, datetime.now(UTC))
         if isinstance(command, SubmitReport):
             written = await submit_report(command, context, repository)
         else:
             written = await accept_submission(command, context, repository)
         appended = time.perf_counter()
+        handled.append((appended - began) * 1000)
         assert written.position is not None
         cursor = await store.cursor_at(written.position)
         measuring.append(asyncio.create_task(visible.measure(cursor, appended, lags)))
     await asyncio.wait_for(asyncio.gather(*measuring), 60)
+    report(f"the commands themselves (load, decide, append): {_percentiles(handled)} ms")
     return lags
 
 
