@@ -85,6 +85,27 @@ class NationalTree:
     def communes(self) -> list[Unit]:
         return [c for p in self.provinces for d in p.districts for c in d.communes]
 
+    def survivor(self, province: Province) -> Province:
+        """The province that ``province`` is part of after 01/07/2025."""
+        for group in self.merger_groups:
+            if any(member is province for member in group):
+                return group[0]
+        return province
+
+    def provinces_after(self) -> list[Province]:
+        return [p for p in self.provinces if self.survivor(p) is p]
+
+    def communes_after(self, province: Province) -> list[str]:
+        """The communes directly below a province after the merger: the survivors of
+        the communes of every province merged into it."""
+        return [
+            group[0]
+            for merged in self.provinces
+            if self.survivor(merged) is province
+            for district in merged.districts
+            for group in district.commune_groups
+        ]
+
 
 CENTRAL = Unit("btg-tw", "Ban Tuyên giáo Trung ương", Level.CENTRAL, PC, None, "BTGTW")
 _CENTRAL_BODIES = (
