@@ -27,6 +27,7 @@ from adapters.store.wakeup import LogWakeup
 
 SESSION = uuid.uuid4().hex[:8]
 _databases = itertools.count(1)
+POOL_CLOSE_SECONDS = 30.0
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +111,13 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
     try:
         yield pool
     finally:
-        await pool.close()
+        try:
+            await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            pool.terminate()
+            pytest.fail(
+                f"a pooled connection was still held {POOL_CLOSE_SECONDS:g} s after the test"
+            )
 
 
 @pytest.fixture

@@ -49,9 +49,8 @@ async def runners(
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        _, stuck = await asyncio.wait(tasks, timeout=30)
+        assert not stuck, f"projection runners ignored cancellation: {stuck}"
 
 
 @pytest.fixture

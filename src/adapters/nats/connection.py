@@ -16,6 +16,8 @@ from nats.aio.client import Client
 
 _log = logging.getLogger(__name__)
 
+_CLOSE_WAIT_SECONDS = 5.0
+
 
 class NatsLink:
     def __init__(self, url: str, *, name: str = "khoagiao", retry_every: float = 1.0) -> None:
@@ -63,8 +65,9 @@ class NatsLink:
     async def close(self) -> None:
         if self._connecting is not None:
             self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
+            # Bounded: nats-py swallows a cancellation that lands while it sends CONNECT,
+            # and a link being closed must never hold its owner's shutdown up.
+            await asyncio.wait({self._connecting}, timeout=_CLOSE_WAIT_SECONDS)
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(Exception):
                 await self._client.close()
