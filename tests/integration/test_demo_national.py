@@ -13,15 +13,9 @@ import asyncpg
 import msgspec
 import pytest
 
-from adapters.demo.national import (
-    ENDS,
-    MERGER,
-    DemoRefused,
-    NationalTally,
-    generate_national,
-    record_national_year,
-)
-from adapters.demo.recorder import BatchedLog
+from adapters.demo.national import NationalTally, generate_national, record_national_year
+from adapters.demo.recorder import BatchedLog, DemoRefused
+from adapters.demo.timeline import ENDS, MERGER
 from adapters.store.audit import verify_chains
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
