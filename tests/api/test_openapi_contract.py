@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +27,9 @@ import httpx
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from litestar import Litestar
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
@@ -99,29 +96,6 @@ def report(failures: Mapping[tuple[str, int, str], str]) -> str:
         f"{operation} -> {status}: {title}\n  {detail}"
         for (operation, status, title), detail in sorted(failures.items())
     )
-
-
-@pytest.fixture
-async def live_server(app: Litestar) -> AsyncIterator[str]:
-    """The app on a loopback TCP port. The socket is made with ``IPPROTO_TCP`` so that
-    asyncio sets TCP_NODELAY on every accepted connection (it only does for sockets whose
-    protocol says TCP); without it each response waits ~40 ms for a delayed ACK."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(1000):  # ten seconds at most
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        sock.close()
 
 
 async def seed(admin: ApiClient) -> RealIds:
@@ -266,8 +240,8 @@ async def stalled_views(http: httpx.AsyncClient, wait: float = 5.0) -> list[str]
         await asyncio.sleep(0.1)
 
 
-async def test_every_operation_answers_as_its_openapi_schema_says(live_server: str) -> None:
-    async with httpx.AsyncClient(base_url=live_server) as http:
+async def test_every_operation_answers_as_its_openapi_schema_says(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
         admin = ApiClient(http, ADMIN_TOKEN)
         real = await seed(admin)
         reader = await token_for(admin, "btg-hai-phong", "reader")
@@ -277,7 +251,7 @@ async def test_every_operation_answers_as_its_openapi_schema_says(live_server: s
             Identity("anonymous", None, 2),
         ]
 
-        findings = await asyncio.to_thread(fuzz, live_server, identities, real)
+        findings = await asyncio.to_thread(fuzz, server, identities, real)
         stalled = await stalled_views(http)
 
     assert findings.requests > 1000
