@@ -149,4 +149,5 @@ class DeadlineWatch:
                 _log.exception("deadline watch: the pass failed; trying again later")
             if not more:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), self.interval)
+                    async with asyncio.timeout(self.interval):  # not wait_for: see LogWakeup
+                        await self._woken.wait()

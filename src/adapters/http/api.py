@@ -90,8 +90,10 @@ async def provide_api(state: State) -> Api:
     return api
 
 
-async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
-    api: Api = state.api
+async def provide_actor(request: Request[Any, Any, Any], api: ApiService) -> Actor:
+    """Depends on ``api`` so that Litestar resolves the two one after the other: two
+    independent dependencies are resolved in an anyio task group, a task each, on every
+    request."""
     return await api.auth.actor(request.headers.get("authorization"))
 
 

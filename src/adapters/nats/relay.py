@@ -217,7 +217,8 @@ class NatsRelay:
                 cursor = await self._publish(js, lost, batch)
             if len(batch) < self.batch_size:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(advanced.wait(), self.safety_poll)
+                    async with asyncio.timeout(self.safety_poll):  # not wait_for: see LogWakeup
+                        await advanced.wait()
 
     async def _read(self, cursor: LogCursor) -> list[Outgoing]:
         """Events after ``cursor`` as far as the audit index holds them."""

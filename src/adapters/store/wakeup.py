@@ -46,8 +46,11 @@ class LogWakeup:
 
     async def wait(self, ticket: asyncio.Event, within: float) -> None:
         """Until an append after ``ticket`` was taken, or ``within`` seconds."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that
+        # arrives as the event is set, and the follower's task then never stops.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ticket.wait(), within)
+            async with asyncio.timeout(within):
+                await ticket.wait()
 
     def _wake(self) -> None:
         event, self._event = self._event, asyncio.Event()

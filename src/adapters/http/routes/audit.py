@@ -27,6 +27,7 @@ from adapters.http.api import MAX_POSITION, Api, ApiService, Caller, MinPosition
 from adapters.http.pages import Limit
 from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
 from adapters.store.audit import ChainReport, verify_chains
+from adapters.store.database import Connection
 from adapters.store.records import RecordedEvent
 from domain.errors import NotFound, PermissionDenied
 from domain.permissions import Actor
@@ -96,12 +97,11 @@ def _page(events: list[Event], after: int) -> EventPage:
     return EventPage(events, events[-1].position if events else after)
 
 
-async def _scope(api: Api, actor: Actor, organization_id: str | None) -> str | None:
+async def _scope(connection: Connection, actor: Actor, organization_id: str | None) -> str | None:
     """The subtree to read: the one asked for when visible; a caller's own by default."""
     if organization_id is None:
         return None if actor.admin else actor.organisation
-    async with api.store.pool.acquire() as connection:
-        await visible_path(connection, actor, organization_id)
+    await visible_path(connection, actor, organization_id)
     return organization_id
 
 
@@ -156,9 +156,9 @@ class AuditController(Controller):
                     f"{name} must carry a time zone offset",
                     errors=[FieldError(f"query.{name}", "must include a UTC offset")],
                 )
-        scope = await _scope(api, actor, organization_id)
         async with api.store.pool.acquire() as connection:
             await api.caught_up(connection, min_position)
+            scope = await _scope(connection, actor, organization_id)
             entries = await audit_page(
                 connection,
                 subtree=scope,
