@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -31,18 +33,23 @@ POOL_CLOSE_SECONDS = 30.0
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_url() -> Iterator[str]:
     """A DSN with the rights to create and drop databases."""
     external = os.environ.get("KHOAGIAO_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
+    # Not under pytest's basetemp: as root the server runs as another user, and every
+    # pytest session starting on this machine resets /tmp/pytest-of-<user> to mode 0700,
+    # which would cut that server off from its own data directory.
+    data_dir = Path(tempfile.mkdtemp(prefix="khoagiao-test-postgres-"))
+    server = EmbeddedPostgres(data_dir)
     server.start()
     try:
         yield server.dsn("postgres")
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
