@@ -25,7 +25,7 @@ from adapters.store.event_store import PostgresEventStore, StoreTransaction
 from adapters.store.repository import AggregateRepository
 from application.ports import Aggregates, Clock, CommandContext
 from application.results import Written
-from application.sight import sees_any
+from application.sight import sees_any, units_of
 from domain.calendar import vietnam_date
 from domain.errors import NotFound, PermissionDenied
 from domain.permissions import Actor
@@ -36,6 +36,24 @@ A = TypeVar("A", bound=BaseAggregate[UUID])
 Handler = Callable[[C, CommandContext, Aggregates], Awaitable[Written]]
 Sight = Callable[[Aggregates], Awaitable[Sequence[str]]]
 """The units whose subtrees may see the command's target."""
+
+
+def sight_of(cls: type[BaseAggregate[UUID]], aggregate_id: UUID) -> Sight:
+    """A command about an existing aggregate: the units it concerns decide who sees it."""
+
+    async def units(aggregates: Aggregates) -> list[str]:
+        return await units_of(aggregates, cls, aggregate_id)
+
+    return units
+
+
+def sight_of_units(*slugs: str) -> Sight:
+    """A command on behalf of named units (the issuer, the inspector, the parent)."""
+
+    async def units(_: Aggregates) -> list[str]:
+        return list(slugs)
+
+    return units
 
 
 class TransactionAggregates:

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from adapters.http.api import ApiService, Body, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit, decode_key, encode_key
 from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS, ApiProblem, FieldError
+from adapters.http.writes import Sight, sight_of
 from application import assignments as handle
 from application.commands import (
     AcceptSubmission,
@@ -26,9 +27,7 @@ from application.commands import (
     SubmitReport,
     WaiveAssignment,
 )
-from application.ports import Aggregates
 from application.results import AssignmentWritten
-from application.sight import units_of
 from domain.assignment import Assignment, Attachment, Bucket, Status
 from domain.errors import NotFound
 from domain.permissions import can_read
@@ -153,11 +152,8 @@ def _status_filter(status: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def _sight(assignment_id: UUID) -> Any:
-    async def units(aggregates: Aggregates) -> list[str]:
-        return await units_of(aggregates, Assignment, assignment_id)
-
-    return units
+def _sight(assignment_id: UUID) -> Sight:
+    return sight_of(Assignment, assignment_id)
 
 
 class AssignmentsController(Controller):

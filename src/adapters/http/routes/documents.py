@@ -14,10 +14,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from adapters.http.api import ApiService, Body, Caller, MinPosition
 from adapters.http.pages import Limit, decode_key, encode_key
 from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
+from adapters.http.writes import sight_of_units
 from adapters.store.database import Connection
 from application.commands import IssueDocument, TaskInput
 from application.documents import issue_document
-from application.ports import Aggregates
 from application.results import DocumentIssued
 from domain.calendar import Recurrence
 from domain.document import Recipient
@@ -237,12 +237,13 @@ class DocumentsController(Controller):
         """One atomic write: the document, its number in the issuer's register, every task
         and assignment (one per assignee and period), and the parent's assignments it
         fulfils. The response lists every created task and assignment."""
-
-        async def sight(_: Aggregates) -> list[str]:
-            return [data.issuer_id]
-
         return await api.writer.run(
-            request, actor, issue_document, data.command(), sight=sight, status=201
+            request,
+            actor,
+            issue_document,
+            data.command(),
+            sight=sight_of_units(data.issuer_id),
+            status=201,
         )
 
     @get("/", operation_id="findDocuments", summary="Find documents", responses=READ_PROBLEMS)

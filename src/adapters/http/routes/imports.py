@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody
 
 from adapters.http.api import Api, ApiService, Body, Caller, MinPosition
 from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS, ApiProblem, FieldError
+from adapters.http.writes import sight_of_units
 from adapters.store.database import Connection
 from application.documents import issue_document
 from application.results import DocumentIssued
@@ -202,11 +203,13 @@ async def _commit(
     except ImportRefused as error:
         raise ApiProblem(422, "draft_incomplete", str(error)) from None
 
-    async def sight(_: Any) -> list[str]:
-        return [command.issuer_id]
-
     response = await api.writer.run(
-        request, actor, issue_document, command, sight=sight, status=201
+        request,
+        actor,
+        issue_document,
+        command,
+        sight=sight_of_units(command.issuer_id),
+        status=201,
     )
     issued = msgspec.json.decode(response.content, type=DocumentIssued)
     async with api.store.pool.acquire() as connection:

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from adapters.http.api import Api, ApiService, Body, Caller, MinPosition, visible_path
 from adapters.http.pages import Limit, decode_key, encode_key
 from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
+from adapters.http.writes import sight_of, sight_of_units
 from application import inspections as handle
 from application.commands import (
     CloseInspection,
@@ -33,7 +34,6 @@ from application.commands import (
 )
 from application.inspections import InspectionWritten
 from application.ports import Aggregates, CommandContext
-from application.sight import units_of
 from domain.errors import NotFound
 from domain.inspection import Inspection
 from domain.inspection_terms import FindingKind, InspectionKind, Rating
@@ -138,16 +138,12 @@ async def _act(
     fields = msgspec.structs.asdict(data)
     if isinstance(fields.get("members"), list):
         fields["members"] = tuple(fields["members"])
-
-    async def sight(aggregates: Aggregates) -> list[str]:
-        return await units_of(aggregates, Inspection, inspection_id)
-
     return await api.writer.run(
         request,
         actor,
         handler,
         command(inspection_id=inspection_id, **fields),
-        sight=sight,
+        sight=sight_of(Inspection, inspection_id),
         status=status,
     )
 
@@ -211,12 +207,13 @@ class InspectionsController(Controller):
             kind=data.kind,
             effective_on=data.effective_on,
         )
-
-        async def sight(_: Aggregates) -> list[str]:
-            return [data.inspector_id]
-
         return await api.writer.run(
-            request, actor, handle.plan_inspection, command, sight=sight, status=201
+            request,
+            actor,
+            handle.plan_inspection,
+            command,
+            sight=sight_of_units(data.inspector_id),
+            status=201,
         )
 
     @post(

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from adapters.http.api import ApiService, Body, Caller, MinPosition, visible_path
 from adapters.http.problems import READ_PROBLEMS, WRITE_PROBLEMS
+from adapters.http.writes import Sight, sight_of
 from application.commands import (
     DissolveOrganisation,
     MergeOrganisation,
@@ -25,9 +26,7 @@ from application.organisations import (
     register_organisation,
     rename_organisation,
 )
-from application.ports import Aggregates
 from application.results import OrganisationWritten
-from application.sight import units_of
 from domain.organisation import Kind, Level, Organisation, organisation_id
 
 
@@ -86,11 +85,8 @@ class Organization(msgspec.Struct, frozen=True):
     merged_into: str | None
 
 
-def _sight(slug: str) -> Any:
-    async def units(aggregates: Aggregates) -> list[str]:
-        return await units_of(aggregates, Organisation, organisation_id(slug))
-
-    return units
+def _sight(slug: str) -> Sight:
+    return sight_of(Organisation, organisation_id(slug))
 
 
 class OrganizationsController(Controller):

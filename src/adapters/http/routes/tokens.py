@@ -10,11 +10,10 @@ from litestar.params import FromPath, JSONBody
 
 from adapters.http.api import ApiService, Body, Caller
 from adapters.http.problems import WRITE_PROBLEMS
+from adapters.http.writes import sight_of, sight_of_units
 from application.access import issue_token, revoke_token
 from application.commands import IssueToken, RevokeToken
-from application.ports import Aggregates
 from application.results import TokenIssued, Written
-from application.sight import units_of
 from domain.access import AccessToken
 from domain.permissions import Role
 
@@ -48,11 +47,14 @@ class TokensController(Controller):
         (not admin ones). The `token` is in this response only: keep it; only its digest
         is stored."""
         command = IssueToken(organization_id=data.organization_id, role=data.role, label=data.label)
-
-        async def sight(_: Aggregates) -> list[str]:
-            return [data.organization_id]
-
-        return await api.writer.run(request, actor, issue_token, command, sight=sight, status=201)
+        return await api.writer.run(
+            request,
+            actor,
+            issue_token,
+            command,
+            sight=sight_of_units(data.organization_id),
+            status=201,
+        )
 
     @delete(
         "/{token_id:uuid}",
@@ -68,11 +70,12 @@ class TokensController(Controller):
         actor: Caller,
         token_id: FromPath[UUID],
     ) -> Response[Written]:
-        async def sight(aggregates: Aggregates) -> list[str]:
-            return await units_of(aggregates, AccessToken, token_id)
-
         response = await api.writer.run(
-            request, actor, revoke_token, RevokeToken(token_id=token_id), sight=sight
+            request,
+            actor,
+            revoke_token,
+            RevokeToken(token_id=token_id),
+            sight=sight_of(AccessToken, token_id),
         )
         api.auth.forget(token_id)
         return response
