@@ -24,7 +24,8 @@ _TYPOS = [
     (re.compile(r"(\d)\s+-\s*([A-Za-zĐđ]{2,4})\s*/\s*([A-ZĐ])"), r"\1-\2/\3"),
     (re.compile(r"(\d-[A-Za-zĐđ]{2,4})\s+/\s*([A-ZĐ])"), r"\1/\2"),
 ]
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = dict.fromkeys(map(ord, "\x00\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+"""Characters that carry nothing; NUL also cannot be stored in PostgreSQL text."""
 _SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2002\u2003\u2009\u202f\u3000"), " ")
 
 

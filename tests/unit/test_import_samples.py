@@ -15,7 +15,7 @@ from domain.calendar import Recurrence
 from domain.numbers import DocumentType
 from domain.organisation import Kind
 from domain.task import ReviewKind, TaskKind
-from importing import Draft, extract, read_text
+from importing import Draft, extract, read_text, to_json
 from importing.normalise import paragraphs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "import_samples"
@@ -242,3 +242,13 @@ def test_a_footnote_cut_into_a_sentence_is_moved_out_of_it() -> None:
     text = read_text("x.txt", (SAMPLES / "town-09-HD-BTGTU-2023.txt").read_bytes())
     joined = [p for p in paragraphs(text) if p.startswith("Ban Tuyên giáo Thị ủy chủ động")]
     assert joined and joined[0].endswith("về khoa giáo(1).")
+
+
+def test_nul_characters_in_a_file_never_reach_the_draft() -> None:
+    text = (SAMPLES / "province-57-HD-BTGTU-2025.txt").read_text()
+    poisoned = text.replace("KHOA GIÁO NĂM", "KHOA\x00GIÁO NĂM").replace("Kết luận", "Kết\x00luận")
+
+    draft = extract(read_text("57.txt", poisoned.encode()))
+
+    assert "\\u0000" not in to_json(draft).decode()
+    assert draft.document.number == "57-HD/BTGTU"
