@@ -55,6 +55,7 @@ async def test_an_uploaded_word_guidance_is_drafted_reviewed_and_issued(
         "/api/v1/imports",
         files={"file": ("57-HD-BTGTU.docx", word_file(text))},
         data={"issuer_id": "btg-quang-ngai"},
+        params={"min_position": officer.last},
         headers={"Authorization": f"Bearer {officer.token}"},
     )
 

@@ -126,15 +126,22 @@ class ImportsController(Controller):
         responses=WRITE_PROBLEMS,
     )
     async def create(
-        self, request: Request[Any, Any, Any], api: ApiService, actor: Caller
+        self,
+        request: Request[Any, Any, Any],
+        api: ApiService,
+        actor: Caller,
+        min_position: MinPosition = None,
     ) -> ImportDraft:
         """Either `multipart/form-data` with the file in a part named `file` (.docx,
         .pdf, .txt, .md) and optionally `issuer_id`, or JSON `{"text", "filename"?,
-        "issuer_id"?}`. Nothing is issued yet: the draft is kept for review."""
+        "issuer_id"?}`. Nothing is issued yet: the draft is kept for review. The draft is
+        resolved against the organisations and documents the views hold: pass the
+        position of your last write as `min_position` to resolve against it."""
         _check_may_import(actor)
         filename, text, issuer_id = await _upload(request)
         draft = extract(text)
         async with api.store.pool.acquire() as connection:
+            await api.caught_up(connection, min_position)
             resolution = await resolve(connection, draft, issuer_id=issuer_id)
             row = await connection.fetchrow(
                 "INSERT INTO import_drafts (id, organisation, filename, draft)"
@@ -179,16 +186,24 @@ class ImportsController(Controller):
         actor: Caller,
         import_id: FromPath[UUID],
         data: JSONBody[CommitImport],
+        min_position: MinPosition = None,
     ) -> Response[DocumentIssued]:
         """One append through the normal command path (the same rules as `POST
-        /api/v1/documents`). 422 `draft_incomplete` lists everything the draft lacks."""
-        return await _commit(request, api, actor, import_id, data)
+        /api/v1/documents`). 422 `draft_incomplete` lists everything the draft lacks.
+        `min_position` as for the upload."""
+        return await _commit(request, api, actor, import_id, data, min_position)
 
 
 async def _commit(
-    request: Request[Any, Any, Any], api: Api, actor: Actor, import_id: UUID, data: CommitImport
+    request: Request[Any, Any, Any],
+    api: Api,
+    actor: Actor,
+    import_id: UUID,
+    data: CommitImport,
+    min_position: int | None,
 ) -> Response[DocumentIssued]:
     async with api.store.pool.acquire() as connection:
+        await api.caught_up(connection, min_position)
         row = await _stored(connection, actor, import_id)
         if row["document_id"] is not None:
             raise ApiProblem(
