@@ -8,10 +8,12 @@ docs/design.md ("Following the log").
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -94,6 +96,28 @@ INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, ha
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = $2), 0) + 1 = $4
 RETURNING position
+"""
+
+# The general statement for the appends of several callers sent together (see
+# ``_AppendGroup``): every row carries its own metadata, and each comes back with its
+# event id so that each caller gets its own positions.
+_INSERT_GROUP = """
+WITH expected(stream_id, version) AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[])
+), stale AS (
+    SELECT 1 FROM expected x
+    WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = x.stream_id), 0)
+          <> x.version
+    LIMIT 1
+)
+INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
+                    actor_organization_id, actor_token_id, correlation_id, causation_id,
+                    request_id, recorded_at)
+SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::json[],
+                     $9::bytea[], $10::text[], $11::text[], $12::uuid[], $13::uuid[],
+                     $14::text[], $15::timestamptz[])
+WHERE NOT EXISTS (SELECT 1 FROM stale)
+RETURNING event_id, position
 """
 
 _READ_AFTER = f"""
@@ -183,13 +207,41 @@ class StoreTransaction:
         return positions
 
 
+@dataclass
+class _Waiting:
+    """An append waiting for a statement in flight to finish, and its caller's answer."""
+
+    streams: Sequence[StreamAppend]
+    metadata: Metadata
+    answer: asyncio.Future[list[int]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    @property
+    def stream_ids(self) -> set[UUID]:
+        return {stream.stream_id for stream in self.streams}
+
+
 class PostgresEventStore:
+    """The log. ``in_flight`` bounds the append statements this store has at the server
+    at once; appends that come while that many are out wait and then go together, as
+    one statement (see ``append``)."""
+
     def __init__(
-        self, pool: asyncpg.Pool[Any], wakeup: LogWakeup | None = None, *, head_cache: int = 100_000
+        self,
+        pool: asyncpg.Pool[Any],
+        wakeup: LogWakeup | None = None,
+        *,
+        head_cache: int = 100_000,
+        in_flight: int = 2,
     ) -> None:
         self.pool = pool
         self.wakeup = wakeup
         self._heads = _HeadCache(head_cache)
+        self._in_flight_limit = in_flight
+        self._in_flight = 0
+        self._waiting: list[_Waiting] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     # -- writing -----------------------------------------------------------------
     async def append(self, streams: Sequence[StreamAppend], metadata: Metadata) -> list[int]:
@@ -197,11 +249,115 @@ class PostgresEventStore:
 
         Raises ConcurrencyError, naming the stream and both versions, when a stream is
         not at its expected version; nothing is written then.
+
+        Concurrent callers share round trips, as a database shares a commit among
+        transactions: while ``in_flight`` appends are at the server, the next ones wait,
+        then all of them go as one statement (group commit in the client). Each caller's
+        append stays all or nothing on its own: when the statement of a group is refused,
+        each of its appends is tried again alone, so only the stale ones fail. An append
+        never waits for a timer, only for a statement already in flight.
         """
+        _check_shape(streams)
+        metadata_bytes(metadata)  # a naive recorded_at is refused here, not in a group
+        if self._in_flight >= self._in_flight_limit:
+            waiting = _Waiting(streams, metadata)
+            self._waiting.append(waiting)
+            return await waiting.answer
+        self._in_flight += 1
+        try:
+            return await self._append_alone(streams, metadata)
+        finally:
+            self._in_flight -= 1
+            self._send_waiting()
+
+    async def _append_alone(self, streams: Sequence[StreamAppend], metadata: Metadata) -> list[int]:
         async with self.pool.acquire() as connection:
             positions, heads = await self._append_on(connection, streams, metadata)
         self._committed(heads)
         return positions
+
+    def _send_waiting(self) -> None:
+        """Send the waiting appends as one group, leaving for the next group any that
+        touches a stream already in this one (it builds on what this one writes)."""
+        group: list[_Waiting] = []
+        later: list[_Waiting] = []
+        streams: set[UUID] = set()
+        for waiting in self._waiting:
+            if waiting.answer.done():  # its caller was cancelled
+                continue
+            if streams.isdisjoint(waiting.stream_ids):
+                streams |= waiting.stream_ids
+                group.append(waiting)
+            else:
+                later.append(waiting)
+        self._waiting = later
+        if group:
+            self._in_flight += 1
+            sending = asyncio.get_running_loop().create_task(self._send_group(group))
+            self._sending.add(sending)  # the loop keeps only a weak reference to a task
+            sending.add_done_callback(self._sending.discard)
+
+    async def _send_group(self, group: list[_Waiting]) -> None:
+        try:
+            if len(group) > 1:
+                try:
+                    await self._append_together(group)
+                    return
+                except (ConcurrencyError, EventStoreError):
+                    pass  # some append is refused: each alone, so that only it fails
+            for waiting in group:
+                try:
+                    positions = await self._append_alone(waiting.streams, waiting.metadata)
+                except Exception as error:  # the caller's own error, raised in its await
+                    _answer(waiting, error=error)
+                else:
+                    _answer(waiting, positions)
+        except BaseException as error:  # the server is gone, or the loop is closing
+            for waiting in group:
+                _answer(waiting, error=error)
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            self._in_flight -= 1
+            self._send_waiting()
+
+    async def _append_together(self, group: list[_Waiting]) -> None:
+        """The appends of ``group`` (on disjoint streams) in one statement."""
+        streams = [stream for waiting in group for stream in waiting.streams]
+        rows: list[list[Any]] = [[] for _ in range(13)]
+        heads: Heads = {}
+        async with self.pool.acquire() as connection:
+            previous = await self._previous_hashes(connection, streams)
+            for waiting in group:
+                columns, own_heads = _columns(
+                    waiting.streams, previous, metadata_bytes(waiting.metadata)
+                )
+                heads.update(own_heads)
+                count = len(columns[0])
+                for index in range(len(columns)):
+                    rows[index].extend(columns[index])
+                for index, value in enumerate(_metadata_columns(waiting.metadata), start=7):
+                    rows[index].extend([value] * count)
+            try:
+                stored = await connection.fetch(
+                    _INSERT_GROUP,
+                    [s.stream_id for s in streams],
+                    [s.expected_version for s in streams],
+                    *rows,
+                )
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name == "events_stream_version":
+                    raise await self._stale(streams) from None
+                raise EventStoreError(f"an event id is already stored: {error.detail}") from None
+        if len(stored) != len(rows[0]):
+            raise await self._stale(streams)
+        self._committed(heads)
+        position_of = {row[0]: row[1] for row in stored}
+        for waiting in group:
+            _answer(
+                waiting,
+                sorted(position_of[e.event_id] for s in waiting.streams for e in s.events),
+            )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTransaction]:
@@ -427,6 +583,18 @@ def _metadata_columns(metadata: Metadata) -> tuple[Any, ...]:
         metadata.request_id,
         metadata.recorded_at,
     )
+
+
+def _answer(
+    waiting: _Waiting, positions: list[int] | None = None, *, error: BaseException | None = None
+) -> None:
+    if waiting.answer.done():
+        return
+    if error is not None:
+        waiting.answer.set_exception(error)
+    else:
+        assert positions is not None
+        waiting.answer.set_result(positions)
 
 
 def _check_shape(streams: Sequence[StreamAppend]) -> None:
