@@ -590,7 +590,9 @@ def _answer(
 ) -> None:
     if waiting.answer.done():
         return
-    if error is not None:
+    if isinstance(error, asyncio.CancelledError):
+        waiting.answer.cancel()
+    elif error is not None:
         waiting.answer.set_exception(error)
     else:
         assert positions is not None
