@@ -225,6 +225,7 @@ class AuditController(Controller):
             ),
         ] = 0,
         limit: Limit = 100,
+        min_position: MinPosition = None,
     ) -> Response[Any]:
         """For integrators: keep `next_after` (or the SSE id) and resume from it;
         de-duplicate by event `id`."""
@@ -234,6 +235,7 @@ class AuditController(Controller):
             start = _last_event_id(resume) if resume else after
             return ServerSentEvent(_stream(api, scope, start))
         async with api.store.pool.acquire() as connection:
+            await api.caught_up(connection, min_position)
             entries = await audit_page(connection, subtree=scope, after=after, limit=limit)
         return Response(_page(await _events(api, entries), after))
 
