@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
-from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
+from adapters.http.answers import Answers
 from adapters.http.auth import Authenticator
 from adapters.http.problems import ApiProblem
 from adapters.http.writes import Writer
@@ -39,6 +39,8 @@ class Api:
     clock: Clock
     projections: Sequence[str]
     wait_seconds: float = 2.0
+    answers: Answers = field(default_factory=Answers)
+    """Today's compliance answers, kept while their views stand still."""
 
     def today(self) -> date:
         return vietnam_date(self.clock.now())
@@ -85,9 +87,14 @@ Caller = NamedDependency[Actor]
 """The authenticated caller, as a handler parameter ``actor: Caller``."""
 
 
-async def provide_api(state: State) -> Api:
-    api: Api = state.api
-    return api
+def provide_api(api: Api) -> Provide:
+    """The services, as a dependency without parameters: Litestar then has nothing to
+    parse and validate for it on each request."""
+
+    async def services() -> Api:
+        return api
+
+    return Provide(services)
 
 
 async def provide_actor(request: Request[Any, Any, Any], api: ApiService) -> Actor:
@@ -114,6 +121,11 @@ MinPosition = Annotated[
 async def visible_path(connection: Connection, actor: Actor, unit: str) -> list[str]:
     """The unit's path from the root, when the actor may see the unit; else 404."""
     path = await connection.fetchval("SELECT path FROM org_units WHERE id = $1", unit)
+    return in_sight(actor, unit, path)
+
+
+def in_sight(actor: Actor, unit: str, path: Sequence[str] | None) -> list[str]:
+    """The path of ``unit`` (None: no such unit) when the actor may see it; else 404."""
     if path is None or not can_read(actor, list(path)):
         raise NotFound(f"no organisation {unit!r}", code="organisation_not_found")
     return list(path)

@@ -57,7 +57,7 @@ def create_app(*, api: Api, nats: NatsLink) -> Litestar:
             UnitInspectionsController,
             ImportsController,
         ],
-        dependencies={"api": Provide(provide_api), "actor": Provide(provide_actor)},
+        dependencies={"api": provide_api(api), "actor": Provide(provide_actor)},
         security=[{"bearer": []}],
     )
     return Litestar(
