@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import logging
 import signal
 import socket
 from types import FrameType
 
-import uvicorn
-
 from adapters.clock import SystemClock
 from adapters.http.app import create_app
 from khoagiao.admin_token import admin_token
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints, ServiceUnavailable, endpoints, redacted
+from khoagiao.server import http_server, run
 from khoagiao.services import build_api, open_services
 
 _log = logging.getLogger("khoagiao")
@@ -61,7 +59,7 @@ def serve(settings: Settings) -> int:
         with endpoints(settings, serving=True) as found:
             _log.info("database %s", redacted(found.database_url))
             _log.info("NATS %s", found.nats_url)
-            asyncio.run(_serve(settings, found, sock, token))
+            run(_serve(settings, found, sock, token))
     except (KeyboardInterrupt, Terminated):
         pass
     finally:
@@ -73,14 +71,7 @@ def serve(settings: Settings) -> int:
 async def _serve(settings: Settings, found: Endpoints, sock: socket.socket, token: str) -> None:
     async with open_services(settings, found) as services:
         app = create_app(api=build_api(services, SystemClock(), token), nats=services.nats)
-        config = uvicorn.Config(
-            app,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-        server = uvicorn.Server(config)
+        server = http_server(app, settings)
         host, port = sock.getsockname()[:2]
         _log.info("serving on http://%s:%s (API docs at /schema)", host, port)
         await server.serve(sockets=[sock])
