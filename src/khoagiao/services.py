@@ -24,6 +24,7 @@ from adapters.store.database import create_pool, migrate
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
 from adapters.store.repository import AggregateRepository
+from adapters.store.shared_log import SharedLog
 from adapters.store.wakeup import LogWakeup
 from application.deadline_watch import DeadlineWatch
 from application.ports import Clock
@@ -76,8 +77,10 @@ async def open_services(
         store = PostgresEventStore(pool, wakeup)
         nats = NatsLink(endpoints.nats_url)
         nats.start()
+        log = SharedLog(store, wakeup)  # each batch read and decoded once for all runners
         runners = [
-            ProjectionRunner(p, store, wakeup, endpoints.database_url) for p in all_projections()
+            ProjectionRunner(p, store, wakeup, endpoints.database_url, log=log)
+            for p in all_projections()
         ]
         tasks = [
             asyncio.create_task(r.run(), name=f"projection {r.projection.name}") for r in runners

@@ -18,6 +18,7 @@ from typing import Any
 from adapters.store.database import create_pool
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner
+from adapters.store.shared_log import SharedLog
 from adapters.store.wakeup import LogWakeup
 from projections import all_projections
 from projections.base import Projected, Projection
@@ -57,12 +58,14 @@ async def run(dsn: str, hang: str | None, batch_size: int) -> None:
     wakeup = LogWakeup(pool, dsn)
     await wakeup.listen()
     store = PostgresEventStore(pool, wakeup)
+    log = SharedLog(store, wakeup)  # as in the service
     runners = [
         ProjectionRunner(
             Reporting(p, int(hang_at) if p.name == hang_name else None),
             store,
             wakeup,
             dsn,
+            log=log,
             batch_size=batch_size,
             standby_poll=0.1,
         )

@@ -18,6 +18,7 @@ from adapters.store.projection_rebuild import RebuildInProgress, rebuild, shadow
 from adapters.store.projection_runner import ProjectionRunner, checkpoint, lag
 from adapters.store.records import LogBatch, LogCursor
 from adapters.store.repository import AggregateRepository
+from adapters.store.shared_log import SharedLog
 from adapters.store.wakeup import LogWakeup
 from projections import all_projections
 from projections.base import Projected, Projection
@@ -87,8 +88,10 @@ async def test_every_view_rebuilt_while_its_runner_works_and_writes_go_on_equals
     wakeup: LogWakeup,
     database_url: str,
 ) -> None:
+    log = SharedLog(store, wakeup)  # one reading of the log for all, as in the service
     runners = [
-        ProjectionRunner(p, store, wakeup, database_url, batch_size=3) for p in all_projections()
+        ProjectionRunner(p, store, wakeup, database_url, log=log, batch_size=3)
+        for p in all_projections()
     ]
     tasks = [asyncio.create_task(r.run()) for r in runners]
     writing = asyncio.create_task(activity(cascade, 12))

@@ -42,6 +42,7 @@ from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner, checkpoint
 from adapters.store.records import LogCursor
 from adapters.store.repository import AggregateRepository
+from adapters.store.shared_log import SharedLog
 from adapters.store.wakeup import LogWakeup
 from application.assignments import accept_submission, submit_report
 from application.commands import AcceptSubmission, SubmitReport
@@ -106,7 +107,10 @@ async def _rebuild(
         seconds[runner.projection.name] = time.perf_counter() - started
         report(f"  {runner.projection.name} done after {seconds[runner.projection.name]:,.1f} s")
 
-    await asyncio.gather(*(one(ProjectionRunner(p, store, wakeup, dsn)) for p in all_projections()))
+    log = SharedLog(store, wakeup)
+    await asyncio.gather(
+        *(one(ProjectionRunner(p, store, wakeup, dsn, log=log)) for p in all_projections())
+    )
     wall = time.perf_counter() - started
     report(f"rebuild: {events:,} events in {wall:,.1f} s")
     return {"events": events, "events_per_s": round(events / wall, 1)}
@@ -156,7 +160,8 @@ async def _in_force(
 async def _catch_up_lag(
     store: PostgresEventStore, wakeup: LogWakeup, dsn: str, report: Progress
 ) -> dict[str, float]:
-    runners = [ProjectionRunner(p, store, wakeup, dsn) for p in all_projections()]
+    log = SharedLog(store, wakeup)
+    runners = [ProjectionRunner(p, store, wakeup, dsn, log=log) for p in all_projections()]
     tasks = [asyncio.create_task(r.run()) for r in runners]
     watcher = await connect(dsn)
     try:

@@ -21,13 +21,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-
 from adapters.store.codec import MsgspecMapper
 from adapters.store.database import Connection, connect
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.follower import LogFollower
 from adapters.store.records import LOG_START, LogCursor, RecordedEvent
+from adapters.store.shared_log import SharedBatch, SharedLog, SharedReader, projected
 from adapters.store.wakeup import LogWakeup
 from projections.base import Projected, Projection
 
@@ -61,6 +60,10 @@ async def checkpoint(connection: Connection, name: str) -> LogCursor:
 
 
 class ProjectionRunner:
+    """Keeps one projection up to date. The runners of a process share one ``SharedLog``
+    (``log``), which reads and decodes each batch once for all of those at the same
+    place in the log; without one, the runner reads alone."""
+
     def __init__(
         self,
         projection: Projection,
@@ -68,7 +71,7 @@ class ProjectionRunner:
         wakeup: LogWakeup,
         dsn: str,
         *,
-        mapper: MsgspecMapper | None = None,
+        log: SharedLog | None = None,
         batch_size: int = 2000,
         standby_poll: float = 1.0,
     ) -> None:
@@ -76,7 +79,7 @@ class ProjectionRunner:
         self.store = store
         self.wakeup = wakeup
         self.dsn = dsn
-        self.mapper = mapper or MsgspecMapper()
+        self.log = log or SharedLog(store, wakeup)
         self.batch_size = batch_size
         self.standby_poll = standby_poll
         self.active = asyncio.Event()
@@ -94,23 +97,45 @@ class ProjectionRunner:
             await self._stand_by_until_locked(lock)
             self.active.set()
             _log.info("projection %s: active", self.projection.name)
-            while True:
-                await self._follow(await self.stored_checkpoint())
-                _log.info(
-                    "projection %s: checkpoint moved (rebuilt); resuming", self.projection.name
-                )
+            with self.log.reader() as reader:
+                while True:
+                    await self._follow(reader, await self.stored_checkpoint())
+                    _log.info(
+                        "projection %s: checkpoint moved (rebuilt); resuming",
+                        self.projection.name,
+                    )
         finally:
             self.active.clear()
             with contextlib.suppress(Exception):
                 await lock.close()
 
-    async def _follow(self, cursor: LogCursor) -> None:
-        """Apply batches after ``cursor`` until the checkpoint is found elsewhere."""
-        follower = LogFollower(self.store, self.wakeup, cursor, batch_size=self.batch_size)
-        async for batch in follower.batches():  # holds nothing between batches
-            if not await self.apply(batch, after=cursor):
-                return
-            cursor = batch[-1].cursor
+    async def catch_up(self) -> int:
+        """Apply everything committed so far (for tools and tests); the number applied.
+        Only call it where no runner of the same projection is active."""
+        with self.log.reader() as reader:  # before preparing: runners begun together share
+            await self.prepare()
+            applied = 0
+            while True:
+                cursor = await self.stored_checkpoint()
+                caught_up, count = await self._follow(reader, cursor, until_caught_up=True)
+                applied += count
+                if caught_up:
+                    return applied
+
+    async def _follow(
+        self, reader: SharedReader, cursor: LogCursor, *, until_caught_up: bool = False
+    ) -> tuple[bool, int]:
+        """Apply the batches after ``cursor``, for ever or until caught up: whether it
+        got there (False when the checkpoint was found elsewhere), and how many events."""
+        applied = 0
+        follower = LogFollower(reader, self.wakeup, cursor, batch_size=self.batch_size)
+        async with contextlib.aclosing(follower.reads(until_caught_up=until_caught_up)) as reads:
+            async for batch in reads:  # holds nothing between batches
+                if not await self.apply(batch, after=cursor):
+                    return False, applied
+                applied += len(batch.events)
+                cursor = batch.events[-1].cursor
+        return True, applied
 
     async def stored_checkpoint(self) -> LogCursor:
         async with self.store.pool.acquire() as connection:
@@ -124,30 +149,11 @@ class ProjectionRunner:
                 return
             await asyncio.sleep(self.standby_poll)
 
-    async def catch_up(self) -> int:
-        """Apply everything committed so far (for tools and tests); the number applied.
-        Only call it where no runner of the same projection is active."""
-        await self.prepare()
-        cursor = await self.stored_checkpoint()
-        applied = 0
-        while True:
-            batch = await self.store.read_after(cursor, self.batch_size)
-            if not batch.events:
-                if not batch.held_back:
-                    return applied
-                await asyncio.sleep(0.005)
-                continue
-            if await self.apply(batch.events, after=cursor):
-                applied += len(batch.events)
-                cursor = batch.events[-1].cursor
-            else:
-                cursor = await self.stored_checkpoint()
-
-    async def apply(self, batch: Sequence[RecordedEvent], *, after: LogCursor) -> bool:
+    async def apply(self, batch: SharedBatch, *, after: LogCursor) -> bool:
         """Apply a batch read after ``after`` with its checkpoint, in one transaction.
         False, with nothing written, when the checkpoint is no longer at ``after``."""
-        projected = projected_events(self.projection, self.mapper, batch)
-        last = batch[-1]
+        projected = batch.projected(self.projection)
+        last = batch.events[-1]
         async with self.store.pool.acquire() as connection:
             try:
                 async with connection.transaction():
@@ -158,7 +164,7 @@ class ProjectionRunner:
                         self.projection.name,
                         last.transaction_id,
                         last.position,
-                        len(batch),
+                        len(batch.events),
                         last.metadata.recorded_at,
                         after.transaction_id,
                         after.position,
@@ -177,23 +183,7 @@ def projected_events(
 ) -> list[Projected]:
     """The events of a batch the projection handles, decoded; the others are skipped
     without decoding."""
-    return [_projected(mapper, record) for record in batch if projection.handles(record.type)]
-
-
-def _projected(mapper: MsgspecMapper, record: RecordedEvent) -> Projected:
-    event = mapper.to_domain_event(
-        StoredEvent(record.stream_id, record.version, record.type, record.payload)
-    )
-    return Projected(
-        record.position,
-        record.transaction_id,
-        record.stream_id,
-        record.version,
-        record.metadata.recorded_at,
-        record.metadata.actor_organization_id,
-        record.metadata.actor_token_id,
-        event,
-    )
+    return [projected(mapper, record) for record in batch if projection.handles(record.type)]
 
 
 async def lag(connection: Connection, name: str) -> dict[str, Any]:
