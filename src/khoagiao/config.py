@@ -6,6 +6,7 @@ Every default runs the service on embedded servers in ``./.khoagiao/``, so that
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ class Settings:
     backdate_tolerance_days: int
     nats_duplicate_window_seconds: int = 600
     deadline_watch_seconds: int = 60
+    workers: int = 1
+    """HTTP server processes sharing the port; the first also runs the projections, the
+    relay and the deadline watch."""
 
     def __post_init__(self) -> None:
         if self.nats_duplicate_window_seconds > self.event_retention_days * 86_400:
@@ -71,10 +75,19 @@ class Settings:
             deadline_watch_seconds=_integer(
                 "KHOAGIAO_DEADLINE_WATCH_SECONDS", get("DEADLINE_WATCH_SECONDS", "60"), low=1
             ),
+            workers=_integer(
+                "KHOAGIAO_WORKERS", get("WORKERS", str(default_workers())), low=1, high=64
+            ),
         )
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def default_workers() -> int:
+    """One HTTP process per two cores, at most four: the embedded PostgreSQL shares the
+    machine, and on two cores a second process only took CPU from it (``bench api``)."""
+    return max(1, min((os.cpu_count() or 1) // 2, 4))
 
 
 def _integer(name: str, raw: str, *, low: int, high: int | None = None) -> int:

@@ -5,7 +5,9 @@ request and every PostgreSQL round trip (figures in the README, ``bench api``)."
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Coroutine
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -15,6 +17,19 @@ from litestar.types import ASGIApp
 from khoagiao.config import Settings
 
 T = TypeVar("T")
+
+
+class Terminated(SystemExit):
+    """SIGTERM, turned into an exception so that every server we started is stopped."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(0)
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM raises ``Terminated`` (exit status 0) wherever the process is."""
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:

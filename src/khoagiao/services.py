@@ -65,11 +65,16 @@ async def open_database(url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, endpoints: Endpoints, clock: Clock | None = None
+    settings: Settings,
+    endpoints: Endpoints,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
 ) -> AsyncIterator[Services]:
     """Connect, bring the schema up to date, listen for new events, keep the projections
     up to date, relay the events to NATS and watch the deadlines (on ``clock``), all in
-    the background."""
+    the background. Without ``background`` the runners, the relay and the watch are made
+    but not run: an extra HTTP process only answers requests, once is enough for those."""
     assert endpoints.nats_url is not None
     async with open_database(endpoints.database_url) as pool:
         wakeup = LogWakeup(pool, endpoints.database_url)
@@ -81,9 +86,6 @@ async def open_services(
         runners = [
             ProjectionRunner(p, store, wakeup, endpoints.database_url, log=log)
             for p in all_projections()
-        ]
-        tasks = [
-            asyncio.create_task(r.run(), name=f"projection {r.projection.name}") for r in runners
         ]
         relay = NatsRelay(
             store,
@@ -102,10 +104,16 @@ async def open_services(
             remind_days=settings.remind_days,
             interval=settings.deadline_watch_seconds,
         )
-        tasks += [
-            asyncio.create_task(relay.run(), name="nats relay"),
-            asyncio.create_task(deadline_watch.run(), name="deadline watch"),
-        ]
+        tasks = []
+        if background:
+            tasks = [
+                *(
+                    asyncio.create_task(r.run(), name=f"projection {r.projection.name}")
+                    for r in runners
+                ),
+                asyncio.create_task(relay.run(), name="nats relay"),
+                asyncio.create_task(deadline_watch.run(), name="deadline watch"),
+            ]
         try:
             yield Services(
                 settings, endpoints, pool, store, wakeup, nats, runners, relay, deadline_watch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -155,6 +156,75 @@ async def test_health_is_503_while_nats_is_unreachable(serve: Any, database_url:
     stop(process)
 
 
+def workers_of(process: subprocess.Popen[str]) -> set[int]:
+    """The HTTP workers of a ``khoagiao serve``: its children running Python."""
+    python = Path(f"/proc/{process.pid}/exe").resolve()
+    found = set()
+    for pid in descendants(process.pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/exe").resolve() == python:
+                found.add(pid)
+    return found
+
+
+def until_gone(pids: set[int], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running: {[p for p in pids if alive(p)]}"
+        time.sleep(0.1)
+
+
+async def test_workers_share_the_port_and_stop_with_the_service(
+    serve: Any, database_url: str, nats_url: str, nats_prefix: str
+) -> None:
+    port = free_port()
+    process = serve(
+        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="3"
+    )
+    wait_for_health(process, port)
+    workers = workers_of(process)
+    assert len(workers) == 2
+
+    # 30 connections at once: the kernel spreads them over the three sockets, so each
+    # process answers some (a socket nobody served would leave its connections hanging).
+    answers = await asyncio.gather(*(asyncio.to_thread(health, port) for _ in range(30)))
+    assert [status for status, _ in answers] == [200] * 30
+
+    stop(process)
+    until_gone(workers, seconds=5)
+
+
+async def test_a_worker_that_dies_stops_the_service(
+    serve: Any, database_url: str, nats_url: str, nats_prefix: str
+) -> None:
+    port = free_port()
+    process = serve(
+        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="2"
+    )
+    wait_for_health(process, port)
+    (worker,) = workers_of(process)
+
+    os.kill(worker, signal.SIGKILL)
+
+    assert process.wait(timeout=30) == 1
+    assert "an HTTP worker exited" in process.communicate()[1]
+
+
+async def test_workers_stop_when_serve_is_killed_outright(
+    serve: Any, database_url: str, nats_url: str, nats_prefix: str
+) -> None:
+    port = free_port()
+    process = serve(
+        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="2"
+    )
+    wait_for_health(process, port)
+    workers = workers_of(process)
+
+    process.kill()
+
+    until_gone(workers, seconds=30)
+
+
 def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [KHOAGIAO, *args],
@@ -206,3 +276,4 @@ def test_a_data_dir_that_cannot_be_used_is_one_clear_line(tmp_path: Path) -> Non
 def test_a_bad_setting_names_the_variable() -> None:
     assert_one_line_error(run_cli("serve", port="eighty"), "KHOAGIAO_PORT", "eighty")
     assert_one_line_error(run_cli("serve", log_level="LOUD"), "KHOAGIAO_LOG_LEVEL")
+    assert_one_line_error(run_cli("serve", workers="0"), "KHOAGIAO_WORKERS", "between 1 and 64")

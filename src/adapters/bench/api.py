@@ -196,9 +196,30 @@ class Service:
     admin_token: str
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the service's Python processes: ``khoagiao
+        serve`` and its HTTP workers, not the embedded servers it started (Linux)."""
+        python = Path(f"/proc/{self.process.pid}/exe").resolve()
+        ticks = 0
+        for pid in [self.process.pid, *_descendants(self.process.pid)]:
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/exe").resolve() == python:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                    ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            parent = int(stat.read_text().rpartition(")")[2].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    found, waiting = [], [pid]
+    while waiting:
+        below = children.get(waiting.pop(), [])
+        found += below
+        waiting += below
+    return found
 
 
 @contextlib.asynccontextmanager

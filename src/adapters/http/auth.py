@@ -3,9 +3,10 @@
 A token is ``kg_<token id>_<secret>``; the id finds the token's stream, so checking one
 costs one small read and no table of secrets. Verified tokens are cached for a few
 seconds: a revocation takes effect at once on the instance that recorded it and within
-``ttl`` seconds on the others. The bootstrap admin token (``KHOAGIAO_ADMIN_TOKEN`` or the
-generated ``<data dir>/admin-token``) is not a stored token: it exists so that the first
-organisations and tokens can be created, and acts as the system.
+``ttl`` seconds on the others (each HTTP process of ``khoagiao serve`` is one). The
+bootstrap admin token (``KHOAGIAO_ADMIN_TOKEN`` or the generated ``<data
+dir>/admin-token``) is not a stored token: it exists so that the first organisations and
+tokens can be created, and acts as the system.
 """
 
 from __future__ import annotations
