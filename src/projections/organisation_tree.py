@@ -187,6 +187,7 @@ class OrganisationTree(StatementProjection):
     name = "organisation_tree"
     tables = SCHEMA
     topics = _TOPICS
+    last = frozenset({_LINK})
 
     def statements(self, projected: Projected) -> list[Statement]:
         return _statements(projected)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -59,29 +59,34 @@ class SharedBatch:
     """Events after a cursor, as ``read_after`` returns them, decoded on demand: each
     event once, whichever projection asks first."""
 
-    __slots__ = ("_decoded", "_mapper", "events", "held_back")
+    __slots__ = ("_by_type", "_decoded", "_mapper", "events", "held_back")
 
     def __init__(self, events: list[RecordedEvent], held_back: bool, mapper: MsgspecMapper) -> None:
         self.events = events
         self.held_back = held_back
         self._mapper = mapper
         self._decoded: list[Projected | None] = [None] * len(events)
+        self._by_type: dict[str, list[int]] | None = None
 
     def projected(self, projection: Projection) -> list[Projected]:
         """The events the projection handles, decoded, in log order; the others are
         not decoded for it."""
-        handled: dict[str, bool] = {}
-        chosen = []
-        for index, record in enumerate(self.events):
-            wanted = handled.get(record.type)
-            if wanted is None:
-                wanted = handled[record.type] = projection.handles(record.type)
-            if wanted:
-                decoded = self._decoded[index]
-                if decoded is None:
-                    decoded = self._decoded[index] = projected(self._mapper, record)
-                chosen.append(decoded)
-        return chosen
+        if self._by_type is None:  # once per batch: a projection asks per type, not per event
+            self._by_type = {}
+            for index, record in enumerate(self.events):
+                self._by_type.setdefault(record.type, []).append(index)
+        chosen = [indices for kind, indices in self._by_type.items() if projection.handles(kind)]
+        if len(chosen) == len(self._by_type):
+            indices: Iterable[int] = range(len(self.events))
+        else:
+            indices = sorted(itertools.chain.from_iterable(chosen))
+        return [self._projected(index) for index in indices]
+
+    def _projected(self, index: int) -> Projected:
+        decoded = self._decoded[index]
+        if decoded is None:
+            decoded = self._decoded[index] = projected(self._mapper, self.events[index])
+        return decoded
 
 
 def projected(mapper: MsgspecMapper, record: RecordedEvent) -> Projected:
