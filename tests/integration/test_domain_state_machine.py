@@ -318,7 +318,16 @@ class DomainMachine(RuleBasedStateMachine):
     async def _rebuild_equals_incremental(self) -> None:
         for runner, tables in (
             (self.status_view, ("assignment_status", "assignment_submissions")),
-            (self.rollup, ("compliance_rollup", "rollup_units", "rollup_assignments")),
+            (
+                self.rollup,
+                (
+                    "compliance_rollup",
+                    "compliance_subtree",
+                    "compliance_children",
+                    "rollup_units",
+                    "rollup_assignments",
+                ),
+            ),
         ):
             await runner.catch_up()
             snapshot = [
