@@ -86,7 +86,8 @@ _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 def default_workers() -> int:
     """One HTTP process per two cores, at most four: the embedded PostgreSQL shares the
-    machine, and on two cores a second process only took CPU from it (``bench api``)."""
+    machine. On two cores a second process made no difference on a quiet machine
+    (``bench api``), and with one a revoked token is refused at once."""
     return max(1, min((os.cpu_count() or 1) // 2, 4))
 
 
