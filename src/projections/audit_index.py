@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 
-from projections.base import Projected, move_subtree_sql
+from projections.base import Projected, Statement, execute_grouped, move_subtree_sql
 from projections.concerns import concerned_unit, stream_unit_after
 
 SCHEMA = """
@@ -50,6 +50,18 @@ CREATE INDEX IF NOT EXISTS audit_units_path ON audit_units USING gin (path)
 """
 
 _MOVE = move_subtree_sql("audit_units", set_parent=False)
+_REGISTER = "INSERT INTO audit_units (id, stream_id, path) VALUES ($1, $2, $3)"
+_ROW_COLUMNS = (
+    "transaction_id",
+    "position",
+    "stream_id",
+    "type",
+    "organisation",
+    "path",
+    "actor",
+    "token",
+    "recorded_at",
+)
 
 
 class AuditIndex:
@@ -63,28 +75,37 @@ class AuditIndex:
         return topic.startswith("domain.")
 
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
-        streams: dict[UUID, str | None] = {}
-        paths: dict[str, list[str]] = {}
-        for row in await connection.fetch(_STREAMS, list({e.stream_id for e in events})):
-            streams[row["stream_id"]] = row["organisation"]
-            if row["path"] is not None:
-                paths[row["organisation"]] = list(row["path"])
-        units: list[tuple[str, UUID, list[str]]] = []
-        """Registered in this batch, not yet written."""
-        rows = []
+        """Two reads and a few writes a batch, whatever it holds. The unit each event
+        concerns follows from the units of the streams alone; the paths those units
+        (and the parents of the units registered or moved) had before the batch are
+        read at once, and kept up to date in memory through the batch's registrations
+        and moves exactly as ``_MOVE`` changes them in the table — so each row takes
+        its unit's path as it stood at its event without asking the table again, and
+        the registrations and moves are sent in order in a few pipelined runs."""
+        stored = {
+            row[0]: row[1]
+            for row in await connection.fetch(_STREAMS, list({e.stream_id for e in events}))
+        }
+        streams = dict(stored)
+        units: list[str | None] = []
         for projected in events:
+            before = streams.get(projected.stream_id)
+            unit = concerned_unit(projected.name, projected.event, before)
+            streams[projected.stream_id] = stream_unit_after(
+                projected.name, projected.event, before, unit
+            )
+            units.append(unit)
+        paths = _Paths(await _paths_before(connection, events, units))
+        changes: list[Statement] = []
+        rows = []
+        for projected, unit in zip(events, units, strict=True):
             name, event = projected.name, projected.event
             if name == "Organisation.Registered":
-                parent = await _path(connection, paths, event.parent) if event.parent else []
-                paths[event.slug] = [*parent, event.slug]
-                units.append((event.slug, projected.stream_id, paths[event.slug]))
+                path = paths.register(event.slug, event.parent)
+                changes.append((_REGISTER, (event.slug, projected.stream_id, path)))
             elif name == "Organisation.Moved":
-                await _write_units(connection, units)
-                for moved in await connection.fetch(_MOVE, projected.stream_id, event.parent):
-                    paths[moved["id"]] = list(moved["path"])
-            before = streams.get(projected.stream_id)
-            unit = concerned_unit(name, event, before)
-            streams[projected.stream_id] = stream_unit_after(name, event, before, unit)
+                paths.move(unit, event.parent)
+                changes.append((_MOVE, (projected.stream_id, event.parent)))
             rows.append(
                 (
                     projected.transaction_id,
@@ -92,44 +113,79 @@ class AuditIndex:
                     projected.stream_id,
                     name,
                     unit,
-                    await _path(connection, paths, unit) if unit else [],
+                    paths.of(unit) if unit else [],
                     projected.actor_organization_id,
                     projected.actor_token_id,
                     projected.recorded_at,
                 )
             )
-        await _write_units(connection, units)
-        await connection.executemany(
-            "INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows
-        )
-        await connection.executemany(
-            "INSERT INTO audit_streams VALUES ($1, $2)"
-            " ON CONFLICT (stream_id) DO UPDATE SET organisation = EXCLUDED.organisation",
-            list(streams.items()),
-        )
+        await execute_grouped(connection, changes)
+        await connection.copy_records_to_table("audit_index", records=rows, columns=_ROW_COLUMNS)
+        changed = [(s, unit) for s, unit in streams.items() if s not in stored or stored[s] != unit]
+        if changed:
+            await connection.executemany(_STREAM_UNIT, changed)
 
 
-_STREAMS = """
-SELECT s.stream_id, s.organisation, u.path
-FROM audit_streams s LEFT JOIN audit_units u ON u.id = s.organisation
-WHERE s.stream_id = ANY($1)
+_STREAMS = "SELECT stream_id, organisation FROM audit_streams WHERE stream_id = ANY($1)"
+_STREAM_UNIT = """
+INSERT INTO audit_streams VALUES ($1, $2)
+ON CONFLICT (stream_id) DO UPDATE SET organisation = EXCLUDED.organisation
 """
-"""The unit each stream of a batch is about, with its path: most events need no other."""
 
 
-async def _write_units(connection: Any, units: list[tuple[str, UUID, list[str]]]) -> None:
-    if units:
-        await connection.executemany(
-            "INSERT INTO audit_units (id, stream_id, path) VALUES ($1, $2, $3)", units
-        )
-        units.clear()
+async def _paths_before(
+    connection: Any, events: Sequence[Projected], units: list[str | None]
+) -> dict[str, list[str]]:
+    """The paths, as the batch finds them, of the units its events concern and of the
+    parents its registrations and moves name (units the table lacks are left out)."""
+    wanted = {unit for unit in units if unit}
+    wanted.update(
+        e.event.parent
+        for e in events
+        if e.name in ("Organisation.Registered", "Organisation.Moved") and e.event.parent
+    )
+    rows = await connection.fetch(
+        "SELECT id, path FROM audit_units WHERE id = ANY($1::text[])", list(wanted)
+    )
+    return {row[0]: list(row[1]) for row in rows}
 
 
-async def _path(connection: Any, paths: dict[str, list[str]], unit: str) -> list[str]:
-    if unit not in paths:
-        found = await connection.fetchval("SELECT path FROM audit_units WHERE id = $1", unit)
-        paths[unit] = list(found) if found else [unit]
-    return paths[unit]
+class _Paths:
+    """The paths of the units a batch needs, changed in memory as its registrations
+    and moves change them in ``audit_units``."""
+
+    def __init__(self, paths: dict[str, list[str]]) -> None:
+        self._paths: dict[str, list[str]] = {}
+        self._below: dict[str, set[str]] = {}
+        """For each unit, the units held here whose paths run through it."""
+        for unit, path in paths.items():
+            self._set(unit, path)
+
+    def of(self, unit: str) -> list[str]:
+        """Its path; a unit the table lacks stands alone."""
+        return self._paths.get(unit) or [unit]
+
+    def register(self, unit: str, parent: str | None) -> list[str]:
+        """The new unit's path: its parent's, and itself."""
+        self._set(unit, [*self.of(parent), unit] if parent else [unit])
+        return self._paths[unit]
+
+    def move(self, unit: str | None, parent: str) -> None:
+        """As ``_MOVE``: the unit and every unit below it take the new parent's path
+        (none when the table lacks the parent) in place of the unit's ancestors."""
+        if unit is None:
+            return
+        target = self._paths.get(parent, [])
+        for other in list(self._below.get(unit, ())):
+            path = self._paths[other]
+            self._set(other, target + path[path.index(unit) :])
+
+    def _set(self, unit: str, path: list[str]) -> None:
+        for above in self._paths.get(unit, []):
+            self._below[above].discard(unit)
+        self._paths[unit] = path
+        for above in path:
+            self._below.setdefault(above, set()).add(unit)
 
 
 class AuditEntry(msgspec.Struct, frozen=True):
