@@ -60,29 +60,57 @@ END
 """
 """SQL for the bucket of a row on the day bound to ``$1``."""
 
+# Each statement is written over arrays, one element per assignment: a batch's run of
+# one (every stream's first statement, then every stream's second, ...) is a single
+# statement (``StatementProjection.in_bulk``).
 _ASSIGNED = """
 INSERT INTO assignment_status (id, task_id, document_id, issuer, assignee, original_assignee,
     kind, title, field, period, year, due_on, assigned_on, status)
-VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9,
-    substring($9 from '^[0-9]{4}')::integer, $10, $11, 'assigned')
+SELECT id, task_id, document_id, issuer, assignee, assignee, kind, title, field, period,
+    substring(period from '^[0-9]{4}')::integer, due_on, assigned_on, 'assigned'
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::date[], $11::date[])
+    AS a(id, task_id, document_id, issuer, assignee, kind, title, field, period, due_on,
+         assigned_on)
 """
-_STATUS = "UPDATE assignment_status SET status = $2 WHERE id = $1"
+_STATUS = """
+UPDATE assignment_status s SET status = a.status
+FROM unnest($1::uuid[], $2::text[]) AS a(id, status) WHERE s.id = a.id
+"""
 _SUBMISSION = """
 INSERT INTO assignment_submissions
     (submission_id, assignment_id, effective_on, submitted_by, summary, document_number, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::text[], $6::text[],
+                     $7::bigint[])
 """
-_SUBMITTED = "UPDATE assignment_status SET status = 'submitted', submitted_on = $2 WHERE id = $1"
+_SUBMITTED = """
+UPDATE assignment_status s SET status = 'submitted', submitted_on = a.submitted_on
+FROM unnest($1::uuid[], $2::date[]) AS a(id, submitted_on) WHERE s.id = a.id
+"""
 _ACCEPTED = """
-UPDATE assignment_status SET status = 'accepted', accepted_on = $2,
+UPDATE assignment_status s SET status = 'accepted', accepted_on = a.accepted_on,
     done_on = coalesce(
-        (SELECT effective_on FROM assignment_submissions WHERE submission_id = $3), $2)
-WHERE id = $1
+        (SELECT effective_on FROM assignment_submissions WHERE submission_id = a.submission),
+        a.accepted_on)
+FROM unnest($1::uuid[], $2::date[], $3::uuid[]) AS a(id, accepted_on, submission)
+WHERE s.id = a.id
 """
-_RETURNED = "UPDATE assignment_status SET status = 'returned', returns = returns + 1 WHERE id = $1"
-_EXTENDED = "UPDATE assignment_status SET due_on = $2, marked_overdue = false WHERE id = $1"
-_TRANSFERRED = "UPDATE assignment_status SET assignee = $2 WHERE id = $1"
-_OVERDUE = "UPDATE assignment_status SET marked_overdue = true WHERE id = $1"
+_RETURNED = """
+UPDATE assignment_status s SET status = 'returned', returns = s.returns + 1
+FROM unnest($1::uuid[]) AS a(id) WHERE s.id = a.id
+"""
+_EXTENDED = """
+UPDATE assignment_status s SET due_on = a.due_on, marked_overdue = false
+FROM unnest($1::uuid[], $2::date[]) AS a(id, due_on) WHERE s.id = a.id
+"""
+_TRANSFERRED = """
+UPDATE assignment_status s SET assignee = a.assignee
+FROM unnest($1::uuid[], $2::text[]) AS a(id, assignee) WHERE s.id = a.id
+"""
+_OVERDUE = """
+UPDATE assignment_status s SET marked_overdue = true
+FROM unnest($1::uuid[]) AS a(id) WHERE s.id = a.id
+"""
 
 _TOPICS = topics(
     Assignment,
@@ -174,6 +202,19 @@ async def buckets(connection: Any, today: date, **where: str) -> dict[str, int]:
 class AssignmentStatus(StatementProjection):
     name = "assignment_status"
     streams_apart = True
+    in_bulk = frozenset(
+        {
+            _ASSIGNED,
+            _STATUS,
+            _SUBMISSION,
+            _SUBMITTED,
+            _ACCEPTED,
+            _RETURNED,
+            _EXTENDED,
+            _TRANSFERRED,
+            _OVERDUE,
+        }
+    )
     tables = SCHEMA
     topics = _TOPICS
 

@@ -8,17 +8,17 @@ them and keeps their checkpoint in the same transaction as their rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+import msgspec
 from eventsourcing.utils import get_topic
 
 
-@dataclass(frozen=True)
-class Projected:
-    """One event as a projection sees it: where it sits in the log and what it says."""
+class Projected(msgspec.Struct, frozen=True):
+    """One event as a projection sees it: where it sits in the log and what it says.
+    (A Struct, not a dataclass: one is made for every event of the log.)"""
 
     position: int
     transaction_id: int
@@ -28,11 +28,8 @@ class Projected:
     actor_organization_id: str | None
     actor_token_id: str | None
     event: Any
-
-    @property
-    def name(self) -> str:
-        """The event's class as the domain names it, e.g. "Organisation.Registered"."""
-        return type(self.event).__qualname__
+    name: str
+    """The event's class as the domain names it, e.g. "Organisation.Registered"."""
 
 
 class Projection(Protocol):
@@ -80,26 +77,36 @@ RETURNING u.id, u.path
 Statement = tuple[str, tuple[Any, ...]]
 
 
-async def execute_grouped(connection: Any, statements: Sequence[Statement]) -> None:
-    """Run statements in order, sending each run of the same statement as one pipelined
-    ``executemany``: a batch of a thousand registrations is one round trip, not a thousand."""
+async def execute_grouped(
+    connection: Any, statements: Sequence[Statement], *, in_bulk: frozenset[str] = frozenset()
+) -> None:
+    """Run statements in order, sending each run of the same statement at once: as one
+    pipelined ``executemany`` — a batch of a thousand registrations is one round trip,
+    not a thousand — or, for a statement of ``in_bulk`` (written over arrays, one
+    element per row), as one execution with the run's rows as arrays, which costs the
+    server one statement instead of one per row."""
     index = 0
     while index < len(statements):
         sql = statements[index][0]
         end = index
         while end < len(statements) and statements[end][0] == sql:
             end += 1
-        await connection.executemany(sql, [arguments for _, arguments in statements[index:end]])
+        rows = [arguments for _, arguments in statements[index:end]]
+        if sql in in_bulk:
+            await connection.execute(sql, *(list(column) for column in zip(*rows, strict=True)))
+        else:
+            await connection.executemany(sql, rows)
         index = end
 
 
 def by_stream_in_layers(
     events: Sequence[Projected], statements: Sequence[list[Statement]]
-) -> list[Statement]:
-    """The statements of a batch (``statements[i]`` for ``events[i]``) reordered for
+) -> list[list[Statement]]:
+    """The statements of a batch (``statements[i]`` for ``events[i]``) in layers, for
     grouping when each stream's statements touch only that stream's rows: every
     stream's first statement, then every stream's second, ..., each layer sorted by
-    statement. Each stream keeps its own order; streams do not see each other."""
+    statement. Each stream keeps its own order, and has one statement at most in a
+    layer; streams do not see each other."""
     queues: dict[Any, list[Statement]] = {}
     for projected, own in zip(events, statements, strict=True):
         queues.setdefault(projected.stream_id, []).extend(own)
@@ -111,10 +118,7 @@ def by_stream_in_layers(
             if depth == len(layers):
                 layers.append([])
             layers[depth].append(statement)
-    ordered: list[Statement] = []
-    for layer in layers:
-        ordered += sorted(layer, key=lambda statement: first_seen[statement[0]])
-    return ordered
+    return [sorted(layer, key=lambda statement: first_seen[statement[0]]) for layer in layers]
 
 
 class StatementProjection:
@@ -129,6 +133,10 @@ class StatementProjection:
     assignment's row, a document's): then a batch is regrouped across streams
     (``by_stream_in_layers``), so a thousand submissions are a few round trips, not
     two thousand. False when they read or move other rows (a unit's path)."""
+    in_bulk: frozenset[str] = frozenset()
+    """With ``streams_apart``: statements written over arrays (``unnest``), one element
+    per stream, so that a layer's run of one is a single statement (``execute_grouped``);
+    each event still gives its own values."""
     last: frozenset[str] = frozenset()
     """Statements sent after all the others of a batch: inserts of rows no statement
     reads, reading only what no statement changes (a unit's dated parent link, which
@@ -145,9 +153,10 @@ class StatementProjection:
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
         per_event = [self.statements(projected) for projected in events]
         if self.streams_apart:
-            statements = by_stream_in_layers(events, per_event)
-        else:
-            statements = [statement for own in per_event for statement in own]
+            for layer in by_stream_in_layers(events, per_event):
+                await execute_grouped(connection, layer, in_bulk=self.in_bulk)
+            return
+        statements = [statement for own in per_event for statement in own]
         if self.last:
             statements = [s for s in statements if s[0] not in self.last] + [
                 s for s in statements if s[0] in self.last

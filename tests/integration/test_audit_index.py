@@ -8,18 +8,15 @@ from typing import Any
 import asyncpg
 
 from adapters.store.event_store import PostgresEventStore
-from adapters.store.projection_rebuild import rebuild
 from adapters.store.projection_runner import ProjectionRunner
 from adapters.store.repository import AggregateRepository
 from adapters.store.wakeup import LogWakeup
 from application import assignments as handle
-from application.commands import MergeOrganisation, RegisterOrganisation, SubmitReport
-from application.organisations import merge_organisation, register_organisation
-from domain.organisation import Kind, Level
+from application.commands import MergeOrganisation, SubmitReport
+from application.organisations import merge_organisation
 from domain.permissions import Role
 from projections.audit_index import AuditIndex, audit_page
 from tests.integration.cascade import Cascade, as_admin, as_unit, report_task
-from tests.integration.projection_tables import activity, snapshot
 
 
 async def test_a_subtrees_facts_stay_its_own_after_a_merger_and_page_in_log_order(
@@ -76,50 +73,3 @@ async def test_a_subtrees_facts_stay_its_own_after_a_merger_and_page_in_log_orde
     assert len(everything) > 3
     assert {e.type for e in in_2024} >= {"Document.Issued", "Assignment.Submitted"}
     assert "Organisation.Merged" not in {e.type for e in in_2024}
-
-
-async def test_the_paths_a_batch_follows_in_memory_are_those_the_table_gives_event_by_event(
-    store: PostgresEventStore, pool: asyncpg.Pool[Any], database_url: str
-) -> None:
-    """Registrations, a merger's moves and facts of the moved units, all in one batch,
-    index the same rows as batches of one event each (which read every path from the
-    table as it stands at that event)."""
-    cascade = Cascade(AggregateRepository(store), pool)
-    await cascade.build_tree()
-    await activity(cascade, 2)
-    day = date(2024, 6, 1)
-    await register_organisation(
-        RegisterOrganisation(
-            id="phuong-moi",
-            name="Đảng ủy phường Mới",
-            level=Level.GRASSROOTS,
-            kind=Kind.GRASSROOTS_PARTY,
-            parent_id="btg-ngo-quyen",
-        ),
-        as_admin(day),
-        cascade.aggregates,
-    )
-    merger = date(2025, 7, 1)  # moves the district's wards, the new one too
-    await merge_organisation(
-        MergeOrganisation(id="btg-ngo-quyen", into_id="btg-le-chan", effective_on=merger),
-        as_admin(merger),
-        cascade.aggregates,
-    )
-    after = date(2025, 8, 1)
-    await cascade.issue(
-        "btg-hai-phong",
-        "90-HD/BTGTU",
-        after,
-        report_task("phuong-may-to", "phuong-moi", due=date(2025, 9, 1)),
-    )
-
-    await rebuild(AuditIndex(), store, database_url, batch_size=1)
-    async with pool.acquire() as connection:
-        event_by_event = await snapshot(connection, AuditIndex())
-        ward = await connection.fetch(
-            "SELECT DISTINCT path FROM audit_index WHERE organisation = 'phuong-may-to'"
-        )
-    await rebuild(AuditIndex(), store, database_url, batch_size=10_000)
-    async with pool.acquire() as connection:
-        assert await snapshot(connection, AuditIndex()) == event_by_event
-    assert len(ward) == 2  # the ward's facts before the merger, and after it

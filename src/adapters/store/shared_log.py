@@ -103,6 +103,7 @@ def projected(mapper: MsgspecMapper, record: RecordedEvent) -> Projected:
         record.metadata.actor_organization_id,
         record.metadata.actor_token_id,
         event,
+        type(event).__qualname__,
     )
 
 
