@@ -39,8 +39,9 @@ project's databases use.
 An event moves an assignment's contribution from one state to another. The batch
 first nets each unit's own changes (a report submitted and accepted in one batch is
 one move from open to done), then spreads each unit's net change over its path: a few
-rows per ancestor, written with one upsert per table, the rows sent as one JSON
-document (``_json``). When a unit moves (a merger), its subtree counts — as stored
+rows per ancestor. A batch is written in one statement (the rows sent as JSON
+documents, ``_json``), which answers the rows that came down to zero; a second
+deletes them by ``ctid``. When a unit moves (a merger), its subtree counts — as stored
 under its old parent, plus what this batch has added so far — leave the places on its
 old path that are not on its new one and join the new ones; its own row changes key
 with its parent, and its emptied row under the old parent goes.
@@ -221,7 +222,7 @@ class _Batch:
         self.placed: set[str] = set()
         """Units registered or moved: each has its row in ``compliance_children``."""
         self.left: set[Place] = set()
-        """Where units were before they moved: rows to drop once emptied."""
+        """Where units were before they moved: their emptied rows go."""
 
     async def load(self, events: Sequence[Projected]) -> None:
         """The assignment states the batch will need and the paths of their assignees,
@@ -355,49 +356,35 @@ class _Batch:
         self.new_units.clear()
 
     async def flush(self) -> None:
+        """Write the batch in one statement (the assignments, then each table's
+        deltas), then delete in another the rows that came down to nothing."""
         await self._flush_units()
         await self.spread()
-        if self.changed:
-            await self.connection.execute(
-                _UPSERT_ASSIGNMENTS, _json([self.tracked[i] for i in self.changed])
-            )
         own = [
             (org, *rest, delta)
             for org, deltas in self.own.items()
             for rest, delta in _nonzero(deltas)
         ]
-        if own:
-            await self.connection.execute(_UPSERT_OWN, _json(own))
-            await self.connection.execute(
-                "DELETE FROM compliance_rollup WHERE count = 0 AND org = ANY($1::text[])",
-                list({row[0] for row in own}),
-            )
         subtree = [
             (*place, *rest, delta)
             for place, deltas in self.subtree.items()
             for rest, delta in _nonzero(deltas)
         ]
-        if subtree:
-            await self.connection.execute(_UPSERT_SUBTREE, _json(subtree))
-            await self.connection.execute(
-                _DELETE_EMPTY_SUBTREE, _json({row[:2] for row in subtree})
-            )
-        await self._flush_children(subtree)
-
-    async def _flush_children(self, subtree: list[tuple[Any, ...]]) -> None:
-        """Each place's subtree deltas summed by state, plus a row for every unit placed
-        in this batch; then drop the rows of the places units left."""
         placed = {_places(self.paths[unit])[-1] for unit in self.placed}
-        sums = {place: [0, 0, 0, 0] for place in placed}
-        for parent, org, _, _, _, state, _, delta in subtree:
-            sums.setdefault((parent, org), [0, 0, 0, 0])[_COLUMN[state]] += delta
-        rows = [
-            (*place, *deltas) for place, deltas in sums.items() if place in placed or any(deltas)
-        ]
-        if rows:
-            await self.connection.execute(_UPSERT_CHILDREN, _json(rows))
-        if gone := self.left - placed:
-            await self.connection.execute(_DELETE_CHILDREN, _json(gone))
+        left = self.left - placed
+        emptied = await self.connection.fetch(
+            _WRITE,
+            _json(self.tracked[i] for i in self.changed),
+            _json(own),
+            _json(subtree),
+            _json(_children(subtree, placed | left)),
+        )
+        drop: dict[str, list[Any]] = {"own": [], "subtree": [], "children": []}
+        for table, ctid, parent, org in emptied:
+            if table != "children" or (parent, org) in left:
+                drop[table].append(ctid)
+        if any(drop.values()):
+            await self.connection.execute(_DROP, drop["own"], drop["subtree"], drop["children"])
 
 
 _TRACKED = """
@@ -405,55 +392,62 @@ SELECT id, assignee, year, field, kind, state, due_on, submitted_on, returned
 FROM rollup_assignments WHERE id = ANY($1)
 """
 
-_UPSERT_ASSIGNMENTS = """
-INSERT INTO rollup_assignments
-SELECT (r->>0)::uuid, r->>1, (r->>2)::int, r->>3, r->>4, r->>5, (r->>6)::date,
-       (r->>7)::date, (r->>8)::boolean
-FROM jsonb_array_elements($1::jsonb) AS r
-ON CONFLICT (id) DO UPDATE SET assignee = EXCLUDED.assignee,
-    state = EXCLUDED.state, due_on = EXCLUDED.due_on,
-    submitted_on = EXCLUDED.submitted_on, returned = EXCLUDED.returned
-"""
-
-_UPSERT_OWN = """
-INSERT INTO compliance_rollup (org, year, field, kind, state, due_on, count)
-SELECT r->>0, (r->>1)::int, r->>2, r->>3, r->>4, (r->>5)::date, (r->>6)::int
-FROM jsonb_array_elements($1::jsonb) AS r
-ON CONFLICT (org, year, field, kind, state, due_on)
-DO UPDATE SET count = compliance_rollup.count + EXCLUDED.count
-"""
-
-_UPSERT_SUBTREE = """
-INSERT INTO compliance_subtree (parent, org, year, field, kind, state, due_on, count)
-SELECT r->>0, r->>1, (r->>2)::int, r->>3, r->>4, r->>5, (r->>6)::date, (r->>7)::int
-FROM jsonb_array_elements($1::jsonb) AS r
-ON CONFLICT (parent, org, year, field, kind, state, due_on)
-DO UPDATE SET count = compliance_subtree.count + EXCLUDED.count
-"""
-
 _COLUMN = {OPEN: 0, ON_TIME: 1, LATE: 2, RETURNED: 3}
 """Where a state counts in a ``compliance_children`` row."""
 
-_UPSERT_CHILDREN = """
-INSERT INTO compliance_children AS c (parent, org, open, done_on_time, done_late, returned)
-SELECT r->>0, r->>1, (r->>2)::int, (r->>3)::int, (r->>4)::int, (r->>5)::int
-FROM jsonb_array_elements($1::jsonb) AS r
-ON CONFLICT (parent, org) DO UPDATE SET
-    open = c.open + EXCLUDED.open,
-    done_on_time = c.done_on_time + EXCLUDED.done_on_time,
-    done_late = c.done_late + EXCLUDED.done_late,
-    returned = c.returned + EXCLUDED.returned
+_WRITE = """
+WITH assignments AS (
+    INSERT INTO rollup_assignments
+    SELECT (r->>0)::uuid, r->>1, (r->>2)::int, r->>3, r->>4, r->>5, (r->>6)::date,
+           (r->>7)::date, (r->>8)::boolean
+    FROM jsonb_array_elements($1::jsonb) AS r
+    ON CONFLICT (id) DO UPDATE SET assignee = EXCLUDED.assignee,
+        state = EXCLUDED.state, due_on = EXCLUDED.due_on,
+        submitted_on = EXCLUDED.submitted_on, returned = EXCLUDED.returned
+),
+own AS (
+    INSERT INTO compliance_rollup AS t (org, year, field, kind, state, due_on, count)
+    SELECT r->>0, (r->>1)::int, r->>2, r->>3, r->>4, (r->>5)::date, (r->>6)::int
+    FROM jsonb_array_elements($2::jsonb) AS r
+    ON CONFLICT (org, year, field, kind, state, due_on)
+    DO UPDATE SET count = t.count + EXCLUDED.count
+    RETURNING ctid, count
+),
+subtree AS (
+    INSERT INTO compliance_subtree AS t (parent, org, year, field, kind, state, due_on, count)
+    SELECT r->>0, r->>1, (r->>2)::int, r->>3, r->>4, r->>5, (r->>6)::date, (r->>7)::int
+    FROM jsonb_array_elements($3::jsonb) AS r
+    ON CONFLICT (parent, org, year, field, kind, state, due_on)
+    DO UPDATE SET count = t.count + EXCLUDED.count
+    RETURNING ctid, count
+),
+children AS (
+    INSERT INTO compliance_children AS c (parent, org, open, done_on_time, done_late, returned)
+    SELECT r->>0, r->>1, (r->>2)::int, (r->>3)::int, (r->>4)::int, (r->>5)::int
+    FROM jsonb_array_elements($4::jsonb) AS r
+    ON CONFLICT (parent, org) DO UPDATE SET
+        open = c.open + EXCLUDED.open,
+        done_on_time = c.done_on_time + EXCLUDED.done_on_time,
+        done_late = c.done_late + EXCLUDED.done_late,
+        returned = c.returned + EXCLUDED.returned
+    RETURNING ctid, parent, org, open + done_on_time + done_late + returned AS count
+)
+SELECT 'own', ctid, NULL, NULL FROM own WHERE count = 0
+UNION ALL
+SELECT 'subtree', ctid, NULL, NULL FROM subtree WHERE count = 0
+UNION ALL
+SELECT 'children', ctid, parent, org FROM children WHERE count = 0
 """
+"""A batch's rows, each table's deltas added in one statement; it answers the rows that
+came down to nothing (``ctid`` and, for ``compliance_children``, the place)."""
 
-_DELETE_CHILDREN = """
-DELETE FROM compliance_children c USING jsonb_array_elements($1::jsonb) AS p
-WHERE c.parent = p->>0 AND c.org = p->>1
+_DROP = """
+WITH own AS (DELETE FROM compliance_rollup WHERE ctid = ANY($1::tid[])),
+     subtree AS (DELETE FROM compliance_subtree WHERE ctid = ANY($2::tid[]))
+DELETE FROM compliance_children WHERE ctid = ANY($3::tid[])
 """
-
-_DELETE_EMPTY_SUBTREE = """
-DELETE FROM compliance_subtree s USING jsonb_array_elements($1::jsonb) AS p
-WHERE s.parent = p->>0 AND s.org = p->>1 AND s.count = 0
-"""
+"""The rows a batch emptied, found where they are rather than searched by key: zero
+counts, and the rows of places their units left."""
 
 _SUBTREE_ROWS = """
 SELECT u.id, r.year, r.field, r.kind, r.state, r.due_on, r.count
@@ -469,6 +463,16 @@ def _places(path: Sequence[str]) -> list[Place]:
     """The subtree rows a unit's change counts in: every unit on its path, each under
     its own parent."""
     return list(zip([ROOT, *path[:-1]], path, strict=True))
+
+
+def _children(subtree: list[tuple[Any, ...]], places: set[Place]) -> list[tuple[Any, ...]]:
+    """The ``compliance_children`` deltas: each place's subtree deltas summed by state,
+    and a row for each of ``places`` even without any — the units placed in this batch
+    (each has a row, if an empty one) and the places units left (emptied, they go)."""
+    sums = {place: [0, 0, 0, 0] for place in places}
+    for parent, org, _, _, _, state, _, delta in subtree:
+        sums.setdefault((parent, org), [0, 0, 0, 0])[_COLUMN[state]] += delta
+    return [(*place, *deltas) for place, deltas in sums.items() if any(deltas) or place in places]
 
 
 def _add(deltas: Deltas, rests: Iterable[Rest], delta: int) -> None:
