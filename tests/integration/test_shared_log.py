@@ -213,3 +213,18 @@ async def test_the_reader_furthest_ahead_waits_for_the_slowest_but_not_for_ever(
         fourth = await fast.read_after(third.events[-1].cursor, 2)
         assert time.perf_counter() - began >= 0.45
         assert fourth.events[0].position == third.events[-1].position + 1
+
+
+async def test_a_runner_without_a_wake_up_catches_up_to_a_short_last_batch(
+    store: PostgresEventStore, pool: asyncpg.Pool[Any], database_url: str
+) -> None:
+    """Tools (``khoagiao import``) catch a view up with no wake-up: the log's last batch
+    comes back short, and the read the runner began itself must be taken as it is."""
+    plain = PostgresEventStore(pool)
+    for _ in range(3):
+        await plain.append([append_to(uuid.uuid4(), 0)], metadata())
+    runner = ProjectionRunner(OrganisationTree(), plain, None, database_url, batch_size=2)
+
+    applied = await asyncio.wait_for(runner.catch_up(), 10)
+
+    assert applied == await pool.fetchval("SELECT count(*) FROM events")

@@ -175,9 +175,14 @@ class SharedLog:
             await self._room_for(key)
         while True:
             read = self._reads.get(key)
-            if read is None or (read.future.done() and not read.final):
+            mine = read is None or (read.future.done() and not read.final)
+            if mine:
                 read = self._start(key)
-            current = read.current()
+            assert read is not None
+            # A read this reader began is what a read of its own returns; one it joined
+            # must have seen nothing appended since it began (without a wake-up, nothing
+            # says so, and only a full batch is taken).
+            current = mine or read.current()
             batch = await asyncio.shield(read.future)
             if current or read.final:
                 return batch
