@@ -67,9 +67,14 @@ _METADATA_COLUMNS = (
     "actor_organization_id, actor_token_id, correlation_id, causation_id, request_id, recorded_at"
 )
 
-# One statement: the version check and the insert see the same snapshot, and the
-# transaction gets its id only here, after every stream head it builds on committed.
-_INSERT = f"""
+_INTO = (
+    "INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash, "
+    f"{_METADATA_COLUMNS})"
+)
+
+# Whether any stream ($1) is not at its expected version ($2): an INSERT after it
+# writes nothing then ("WHERE NOT EXISTS (SELECT 1 FROM stale)").
+_STALE = """
 WITH expected(stream_id, version) AS (
     SELECT * FROM unnest($1::uuid[], $2::int[])
 ), stale AS (
@@ -78,8 +83,11 @@ WITH expected(stream_id, version) AS (
           <> x.version
     LIMIT 1
 )
-INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
-                    {_METADATA_COLUMNS})
+"""
+
+# One statement: the version check and the insert see the same snapshot, and the
+# transaction gets its id only here, after every stream head it builds on committed.
+_INSERT = f"""{_STALE}{_INTO}
 SELECT r.event_id, r.stream_id, r.stream_type, r.version, r.type, r.payload, r.hash,
        $10, $11, $12, $13, $14, $15
 FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::json[], $9::bytea[])
@@ -91,28 +99,16 @@ RETURNING position
 # The same statement for the commonest append, one event to one stream, without the
 # arrays: nothing to unnest, and asyncpg sends plain values instead of encoding arrays.
 _INSERT_ONE = f"""
-INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
-                    {_METADATA_COLUMNS})
+{_INTO}
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = $2), 0) + 1 = $4
 RETURNING position
 """
 
 # The general statement for the appends of several callers sent together (see
-# ``_AppendGroup``): every row carries its own metadata, and each comes back with its
-# event id so that each caller gets its own positions.
-_INSERT_GROUP = """
-WITH expected(stream_id, version) AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[])
-), stale AS (
-    SELECT 1 FROM expected x
-    WHERE coalesce((SELECT max(m.version) FROM events m WHERE m.stream_id = x.stream_id), 0)
-          <> x.version
-    LIMIT 1
-)
-INSERT INTO events (event_id, stream_id, stream_type, version, type, payload, hash,
-                    actor_organization_id, actor_token_id, correlation_id, causation_id,
-                    request_id, recorded_at)
+# ``PostgresEventStore.append``): every row carries its own metadata, and each comes back
+# with its event id so that each caller gets its own positions.
+_INSERT_GROUP = f"""{_STALE}{_INTO}
 SELECT * FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::json[],
                      $9::bytea[], $10::text[], $11::text[], $12::uuid[], $13::uuid[],
                      $14::text[], $15::timestamptz[])
