@@ -31,6 +31,7 @@ import uvicorn
 
 from adapters.clock import SystemClock
 from adapters.http.app import create_app
+from khoagiao.collector import tune_garbage_collector
 from khoagiao.config import Settings
 from khoagiao.runtime import Endpoints
 from khoagiao.server import Terminated, exit_on_sigterm, http_server, run
@@ -152,6 +153,7 @@ async def _work(settings: Settings, sock: socket.socket, lifeline: int) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
+    tune_garbage_collector()
     exit_on_sigterm()
     settings = Settings.from_env(os.environ)
     logging.basicConfig(

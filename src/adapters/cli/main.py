@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from adapters.embedded.errors import EmbeddedServerError
 from adapters.store.database import MigrationError
+from khoagiao.collector import tune_garbage_collector
 from khoagiao.config import ConfigError, Settings
 from khoagiao.runtime import ServiceUnavailable
 
@@ -95,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
+    tune_garbage_collector()
     try:
         settings = Settings.from_env(os.environ)
         logging.basicConfig(
