@@ -66,6 +66,7 @@ _ROW_COLUMNS = (
 
 class AuditIndex:
     name = "audit_index"
+    revision = 1
 
     def schema(self) -> str:
         return SCHEMA

@@ -7,6 +7,7 @@ them and keeps their checkpoint in the same transaction as their rows.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,11 @@ class Projection(Protocol):
     name: str
     """Stable: it keys the checkpoint and the advisory lock."""
 
+    revision: int
+    """Raise it when ``apply`` comes to write other rows for the same events: the
+    service then rebuilds the view before following on (``schema_fingerprint``). A
+    change to the DDL needs no new revision: the DDL is fingerprinted as it is."""
+
     def schema(self) -> str:
         """CREATE statements for the projection's tables (idempotent)."""
         ...
@@ -47,6 +53,14 @@ class Projection(Protocol):
     async def apply(self, connection: Any, events: Sequence[Projected]) -> None:
         """Apply a batch inside the runner's transaction, in few statements."""
         ...
+
+
+def schema_fingerprint(projection: Projection) -> str:
+    """What built a projection's tables: its DDL and its revision. Tables stored under
+    another fingerprint were built by another version of the projection's code, and
+    reading or extending them with this one could fail or answer wrongly."""
+    built_by = f"{projection.revision}\n{projection.schema()}"
+    return hashlib.sha256(built_by.encode()).hexdigest()[:16]
 
 
 def topics(aggregate: type, *events: str) -> frozenset[str]:
@@ -125,6 +139,7 @@ class StatementProjection:
     """A projection whose events each become a few SQL statements, sent grouped."""
 
     name: str
+    revision: int = 1
     tables: str
     """CREATE statements (idempotent)."""
     topics: frozenset[str]

@@ -184,6 +184,7 @@ Deltas = dict[Rest, int]
 
 class ComplianceRollup:
     name = "compliance_rollup"
+    revision = 1
     topics = _ORGANISATION | _ASSIGNMENT
 
     def schema(self) -> str:

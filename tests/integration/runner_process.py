@@ -30,6 +30,7 @@ class Reporting:
     def __init__(self, real: Projection, hang_at: int | None) -> None:
         self.real = real
         self.name = real.name
+        self.revision = real.revision
         self.hang_at = hang_at
         self.batches = 0
 

@@ -21,7 +21,7 @@ from adapters.store.repository import AggregateRepository
 from adapters.store.shared_log import SharedLog
 from adapters.store.wakeup import LogWakeup
 from projections import all_projections
-from projections.base import Projected, Projection
+from projections.base import Projected, Projection, schema_fingerprint
 from projections.compliance import ComplianceRollup
 from tests.integration.cascade import Cascade
 from tests.integration.projection_tables import activity, snapshot
@@ -42,6 +42,7 @@ class Interleaved:
     def __init__(self, real: Projection, during: Callable[[int], Awaitable[None]]) -> None:
         self.real = real
         self.name = real.name
+        self.revision = real.revision
         self.during = during
         self.batches = 0
 
@@ -244,3 +245,107 @@ async def test_a_second_rebuild_of_the_same_view_is_refused_while_the_first_runs
             )
             == 0
         )
+
+
+async def run_until_current(
+    runner: ProjectionRunner, pool: asyncpg.Pool[Any]
+) -> asyncio.Task[None]:
+    """Start the runner; return once its checkpoint, under its own fingerprint, has
+    reached the end of the log."""
+    task = asyncio.create_task(runner.run())
+    for _ in range(400):
+        assert not task.done(), "the runner died"
+        async with pool.acquire() as connection:
+            stored = await connection.fetchval(
+                "SELECT schema_fingerprint FROM projection_checkpoints WHERE name = $1",
+                runner.projection.name,
+            )
+            behind = (await lag(connection, runner.projection.name))["behind_events"]
+        if stored == schema_fingerprint(runner.projection) and behind == 0:
+            return task
+        await asyncio.sleep(0.05)
+    task.cancel()
+    raise AssertionError(f"{runner.projection.name} did not become current")
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_a_view_another_version_built_is_rebuilt_before_the_runner_follows_on(
+    cascade: Cascade,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool[Any],
+    wakeup: LogWakeup,
+    database_url: str,
+) -> None:
+    rollup = ComplianceRollup()
+    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
+    async with pool.acquire() as connection:
+        # As an older version left it: no per-child totals table (it came later), a
+        # checkpoint without a fingerprint (kept since), and counts of its own making.
+        await connection.execute(
+            "DROP TABLE compliance_children;"
+            " UPDATE compliance_rollup SET count = count + 100;"
+            " UPDATE projection_checkpoints SET schema_fingerprint = NULL"
+            " WHERE name = 'compliance_rollup'"
+        )
+    task = await run_until_current(ProjectionRunner(rollup, store, wakeup, database_url), pool)
+    try:
+        await activity(cascade, 3)  # and it follows on from where the rebuild left it
+        await caught_up(pool, [rollup.name])
+        async with pool.acquire() as connection:
+            followed = await snapshot(connection, rollup)
+    finally:
+        await stop(task)
+
+    assert followed["compliance_children"], "the rebuilt view has the table it lacked"
+    await rebuild(rollup, store, database_url)
+    async with pool.acquire() as connection:
+        assert followed == await snapshot(connection, rollup)
+
+
+async def test_a_view_this_version_built_is_followed_as_it_is(
+    cascade: Cascade,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool[Any],
+    wakeup: LogWakeup,
+    database_url: str,
+) -> None:
+    rollup = ComplianceRollup()
+    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
+    table = "SELECT 'compliance_rollup'::regclass::oid"
+    async with pool.acquire() as connection:
+        built = await connection.fetchval(table)
+        before = await checkpoint(connection, rollup.name)
+    task = await run_until_current(ProjectionRunner(rollup, store, wakeup, database_url), pool)
+    try:
+        await activity(cascade, 1)
+        await caught_up(pool, [rollup.name])
+    finally:
+        await stop(task)
+    async with pool.acquire() as connection:
+        assert await connection.fetchval(table) == built  # the same table: no rebuild
+        assert await checkpoint(connection, rollup.name) > before
+
+
+async def test_a_new_revision_of_a_projection_rebuilds_its_view(
+    cascade: Cascade,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool[Any],
+    wakeup: LogWakeup,
+    database_url: str,
+) -> None:
+    rollup = ComplianceRollup()
+    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
+    revised = ComplianceRollup()
+    revised.revision = rollup.revision + 1
+    assert schema_fingerprint(revised) != schema_fingerprint(rollup)
+    async with pool.acquire() as connection:
+        built = await connection.fetchval("SELECT 'compliance_rollup'::regclass::oid")
+    runner = ProjectionRunner(revised, store, wakeup, database_url)
+    await stop(await run_until_current(runner, pool))
+    async with pool.acquire() as connection:
+        assert await connection.fetchval("SELECT 'compliance_rollup'::regclass::oid") != built

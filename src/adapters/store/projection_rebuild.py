@@ -42,9 +42,9 @@ import asyncpg
 from adapters.store.codec import MsgspecMapper
 from adapters.store.database import connect
 from adapters.store.event_store import PostgresEventStore
-from adapters.store.projection_runner import projected_events
 from adapters.store.records import LOG_START, LogCursor, RecordedEvent
-from projections.base import Projection
+from adapters.store.shared_log import projected_events
+from projections.base import Projection, schema_fingerprint
 
 _log = logging.getLogger(__name__)
 
@@ -54,13 +54,15 @@ and tries again: while it waits, new readers queue behind it."""
 _SWAP_ATTEMPTS = 5
 
 _SET_CHECKPOINT = """
-INSERT INTO projection_checkpoints (name, transaction_id, position, events, recorded_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO projection_checkpoints
+    (name, transaction_id, position, events, recorded_at, schema_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (name) DO UPDATE SET
     transaction_id = EXCLUDED.transaction_id,
     position = EXCLUDED.position,
     events = EXCLUDED.events,
     recorded_at = EXCLUDED.recorded_at,
+    schema_fingerprint = EXCLUDED.schema_fingerprint,
     updated_at = now()
 """
 
@@ -230,6 +232,7 @@ class _Shadow:
                 self.cursor.position,
                 self.events,
                 self.recorded_at,
+                schema_fingerprint(self.projection),
             )
         return tables
 

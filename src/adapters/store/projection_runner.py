@@ -18,23 +18,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from adapters.store.codec import MsgspecMapper
 from adapters.store.database import Connection, connect
 from adapters.store.event_store import PostgresEventStore
 from adapters.store.follower import LogFollower
-from adapters.store.records import LOG_START, LogCursor, RecordedEvent
-from adapters.store.shared_log import SharedBatch, SharedLog, SharedReader, projected
+from adapters.store.projection_rebuild import rebuild
+from adapters.store.records import LOG_START, LogCursor
+from adapters.store.shared_log import SharedBatch, SharedLog, SharedReader
 from adapters.store.wakeup import LogWakeup
-from projections.base import Projected, Projection
+from projections.base import Projection, schema_fingerprint
 
 _log = logging.getLogger(__name__)
 
 _ADVANCE = """
-INSERT INTO projection_checkpoints (name, transaction_id, position, events, recorded_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO projection_checkpoints
+    (name, transaction_id, position, events, recorded_at, schema_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $8)
 ON CONFLICT (name) DO UPDATE SET
     transaction_id = EXCLUDED.transaction_id,
     position = EXCLUDED.position,
@@ -45,7 +45,9 @@ WHERE (projection_checkpoints.transaction_id, projection_checkpoints.position)
     = ($6::xid8, $7::bigint)
 RETURNING position
 """
-"""Advance the checkpoint from ``($6, $7)``; no row back when it is elsewhere."""
+"""Advance the checkpoint from ``($6, $7)``; no row back when it is elsewhere. The
+first batch of a projection creates the row, with the fingerprint of the code that
+built its tables (``$8``)."""
 
 
 class _CheckpointMoved(Exception):
@@ -83,6 +85,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.standby_poll = standby_poll
         self.active = asyncio.Event()
+        self.fingerprint = schema_fingerprint(projection)
 
     async def prepare(self) -> None:
         """Create the projection's tables if they are missing."""
@@ -90,13 +93,18 @@ class ProjectionRunner:
             await connection.execute(self.projection.schema())
 
     async def run(self) -> None:
-        """Forever: wait for the lock, then follow the log and apply."""
-        await self.prepare()
+        """Forever: wait for the lock, then follow the log and apply — after rebuilding
+        the view if its tables were built by another version of the projection."""
+        if not await self.outdated():
+            await self.prepare()  # now, so that readers find the tables while it waits
         lock = await connect(self.dsn)
         try:
             await self._stand_by_until_locked(lock)
             self.active.set()
             _log.info("projection %s: active", self.projection.name)
+            if await self.outdated():
+                await self._rebuild_outdated()
+            await self.prepare()
             with self.log.reader() as reader:
                 while True:
                     await self._follow(reader, await self.stored_checkpoint())
@@ -137,6 +145,35 @@ class ProjectionRunner:
                 cursor = batch.events[-1].cursor
         return True, applied
 
+    async def outdated(self) -> bool:
+        """Whether the projection's tables were built by another version of its code:
+        its checkpoint is stored under another fingerprint, or under none (tables built
+        before fingerprints were kept). Without a checkpoint nothing has been built."""
+        async with self.store.pool.acquire() as connection:
+            row = await connection.fetchrow(
+                "SELECT schema_fingerprint FROM projection_checkpoints WHERE name = $1",
+                self.projection.name,
+            )
+        return row is not None and row[0] != self.fingerprint
+
+    async def _rebuild_outdated(self) -> None:
+        """Build the view afresh beside the old tables and swap it in (as ``projections
+        rebuild`` does): until the swap, readers get the old tables' answers."""
+        name = self.projection.name
+        _log.warning(
+            "projection %s: its tables were built by another version of its code; "
+            "rebuilding it from the log beside them",
+            name,
+        )
+        report = await rebuild(self.projection, self.store, self.dsn, batch_size=self.batch_size)
+        _log.warning(
+            "projection %s: rebuilt from %d events in %.1f s, swapped in at position %d",
+            name,
+            report.events,
+            report.seconds,
+            report.position,
+        )
+
     async def stored_checkpoint(self) -> LogCursor:
         async with self.store.pool.acquire() as connection:
             return await checkpoint(connection, self.projection.name)
@@ -168,6 +205,7 @@ class ProjectionRunner:
                         last.metadata.recorded_at,
                         after.transaction_id,
                         after.position,
+                        self.fingerprint,
                     )
                     if advanced is None:
                         raise _CheckpointMoved
@@ -176,14 +214,6 @@ class ProjectionRunner:
             except _CheckpointMoved:
                 return False
         return True
-
-
-def projected_events(
-    projection: Projection, mapper: MsgspecMapper, batch: Sequence[RecordedEvent]
-) -> list[Projected]:
-    """The events of a batch the projection handles, decoded; the others are skipped
-    without decoding."""
-    return [projected(mapper, record) for record in batch if projection.handles(record.type)]
 
 
 async def lag(connection: Connection, name: str) -> dict[str, Any]:
@@ -215,4 +245,4 @@ async def lag(connection: Connection, name: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["ProjectionRunner", "checkpoint", "lag", "projected_events"]
+__all__ = ["ProjectionRunner", "checkpoint", "lag"]

@@ -89,6 +89,14 @@ class SharedBatch:
         return decoded
 
 
+def projected_events(
+    projection: Projection, mapper: MsgspecMapper, batch: Sequence[RecordedEvent]
+) -> list[Projected]:
+    """The events of a batch the projection handles, decoded; the others are skipped
+    without decoding (for a reader on its own, without a ``SharedLog``)."""
+    return [projected(mapper, record) for record in batch if projection.handles(record.type)]
+
+
 def projected(mapper: MsgspecMapper, record: RecordedEvent) -> Projected:
     """One stored event as a projection sees it."""
     event = mapper.to_domain_event(
@@ -281,4 +289,4 @@ class SharedReader:
         self.close()
 
 
-__all__ = ["SharedBatch", "SharedLog", "SharedReader", "projected"]
+__all__ = ["SharedBatch", "SharedLog", "SharedReader", "projected", "projected_events"]

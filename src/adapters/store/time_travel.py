@@ -27,7 +27,7 @@ import asyncpg
 from adapters.store.codec import MsgspecMapper
 from adapters.store.database import Connection
 from adapters.store.event_store import COLUMNS, recorded_event
-from adapters.store.projection_runner import projected_events
+from adapters.store.shared_log import projected_events
 from domain.calendar import VIETNAM
 from projections.base import Projection
 from projections.compliance import ComplianceRollup, UnitCompliance, unit_compliance
