@@ -21,9 +21,9 @@ YOUNG_THRESHOLD = 50_000
 
 
 def tune_garbage_collector() -> None:
-    """Call once, early in a long-running process. Freezing moves what start-up made
-    (modules, classes, the application) out of the collector's sight for good: it is
-    never garbage, and full collections would otherwise walk it every time."""
+    """Call once, early in a long-running process. Freezing moves what the process has
+    made so far (the modules imported up to here) out of the collector's sight for
+    good: it is never garbage, and full collections would otherwise walk it each time."""
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)

@@ -274,15 +274,29 @@ async def stop(task: asyncio.Task[None]) -> None:
         await task
 
 
+@pytest.fixture
+async def rollup(
+    cascade: Cascade, store: PostgresEventStore, wakeup: LogWakeup, database_url: str
+) -> ComplianceRollup:
+    """The roll-up, built by this version up to the end of the cascade's log."""
+    built = ComplianceRollup()
+    await ProjectionRunner(built, store, wakeup, database_url).catch_up()
+    return built
+
+
+async def rollup_table(pool: asyncpg.Pool[Any]) -> int:
+    """The oid of the roll-up's main table: a rebuild swaps in another."""
+    return int(await pool.fetchval("SELECT 'compliance_rollup'::regclass::oid"))
+
+
 async def test_a_view_another_version_built_is_rebuilt_before_the_runner_follows_on(
+    rollup: ComplianceRollup,
     cascade: Cascade,
     store: PostgresEventStore,
     pool: asyncpg.Pool[Any],
     wakeup: LogWakeup,
     database_url: str,
 ) -> None:
-    rollup = ComplianceRollup()
-    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
     async with pool.acquire() as connection:
         # As an older version left it: no per-child totals table (it came later), a
         # checkpoint without a fingerprint (kept since), and counts of its own making.
@@ -308,44 +322,36 @@ async def test_a_view_another_version_built_is_rebuilt_before_the_runner_follows
 
 
 async def test_a_view_this_version_built_is_followed_as_it_is(
+    rollup: ComplianceRollup,
     cascade: Cascade,
     store: PostgresEventStore,
     pool: asyncpg.Pool[Any],
     wakeup: LogWakeup,
     database_url: str,
 ) -> None:
-    rollup = ComplianceRollup()
-    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
-    table = "SELECT 'compliance_rollup'::regclass::oid"
-    async with pool.acquire() as connection:
-        built = await connection.fetchval(table)
-        before = await checkpoint(connection, rollup.name)
+    built = await rollup_table(pool)
+    before = await checkpoint(pool, rollup.name)
     task = await run_until_current(ProjectionRunner(rollup, store, wakeup, database_url), pool)
     try:
         await activity(cascade, 1)
         await caught_up(pool, [rollup.name])
     finally:
         await stop(task)
-    async with pool.acquire() as connection:
-        assert await connection.fetchval(table) == built  # the same table: no rebuild
-        assert await checkpoint(connection, rollup.name) > before
+    assert await rollup_table(pool) == built  # the same table: no rebuild
+    assert await checkpoint(pool, rollup.name) > before
 
 
 async def test_a_new_revision_of_a_projection_rebuilds_its_view(
-    cascade: Cascade,
+    rollup: ComplianceRollup,
     store: PostgresEventStore,
     pool: asyncpg.Pool[Any],
     wakeup: LogWakeup,
     database_url: str,
 ) -> None:
-    rollup = ComplianceRollup()
-    await ProjectionRunner(rollup, store, wakeup, database_url).catch_up()
     revised = ComplianceRollup()
     revised.revision = rollup.revision + 1
     assert schema_fingerprint(revised) != schema_fingerprint(rollup)
-    async with pool.acquire() as connection:
-        built = await connection.fetchval("SELECT 'compliance_rollup'::regclass::oid")
+    built = await rollup_table(pool)
     runner = ProjectionRunner(revised, store, wakeup, database_url)
     await stop(await run_until_current(runner, pool))
-    async with pool.acquire() as connection:
-        assert await connection.fetchval("SELECT 'compliance_rollup'::regclass::oid") != built
+    assert await rollup_table(pool) != built
