@@ -1,6 +1,8 @@
-"""More concurrent writes than pooled connections: each request holds one connection for
-its transaction and loads its aggregates on it, so none waits for a second one (which,
-with every connection held by such a request, would never come)."""
+"""More concurrent writes than pooled connections, and none stuck. A request with an
+``Idempotency-Key`` holds one connection for its transaction and loads its aggregates on
+it, so it never waits for a second one (which, with every connection held by such a
+request, would never come); one without takes a connection per read and one for its
+append, holding none while it waits for the next."""
 
 from __future__ import annotations
 
@@ -51,7 +53,8 @@ async def crowded(
         await pool.close()
 
 
-async def test_writes_beyond_the_pool_size_all_complete(crowded: ApiClient) -> None:
+@pytest.mark.parametrize("keyed", [True, False], ids=["with-keys", "without-keys"])
+async def test_writes_beyond_the_pool_size_all_complete(crowded: ApiClient, keyed: bool) -> None:
     root = await crowded.post("/api/v1/organizations", unit("btg-tw", "central", None))
     assert root.status_code == 201, root.text
 
@@ -61,6 +64,7 @@ async def test_writes_beyond_the_pool_size_all_complete(crowded: ApiClient) -> N
                 crowded.post(
                     "/api/v1/organizations",
                     unit(f"btg-tinh-{n}", "province", "btg-tw", issuer_code="BTGTU"),
+                    headers={"Idempotency-Key": f"province-{n}"} if keyed else None,
                 )
                 for n in range(POOL_SIZE * 5)
             )

@@ -1,10 +1,10 @@
-"""Running a command for an HTTP request: who, when, in one transaction, at most once.
+"""Running a command for an HTTP request: who, when, all or nothing, at most once.
 
 Every POST goes through ``Writer.run``: the caller becomes the command's actor, the
 clock gives the moment it is recorded, the request and correlation ids go into every
-event's metadata, the handler's events are appended in one transaction together with the
-``Idempotency-Key`` record, and a refusal of something the caller cannot even see
-becomes a 404. A refused command writes nothing.
+event's metadata, the handler's events are appended in one statement (with an
+``Idempotency-Key``, in one transaction together with the key's record), and a refusal
+of something the caller cannot even see becomes a 404. A refused command writes nothing.
 """
 
 from __future__ import annotations
@@ -82,6 +82,34 @@ class TransactionAggregates:
         )
 
 
+class OneAppend:
+    """The aggregates of a command sent without an ``Idempotency-Key``: each read on a
+    pooled connection taken for it alone, and the save one append — one statement, all
+    or nothing by itself, which refuses any stream that moved since it was read, and
+    which goes to the server together with concurrent requests' appends (see
+    ``PostgresEventStore.append``). No transaction is needed around the command, so none
+    costs it a BEGIN and a COMMIT. Every handler saves once, at its end; a second save
+    would not be atomic with the first, so it is refused."""
+
+    def __init__(self, repository: AggregateRepository) -> None:
+        self._repository = repository
+        self._saved = False
+
+    async def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        return await self._repository.get(cls, aggregate_id)
+
+    async def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        return await self._repository.find(cls, aggregate_id)
+
+    async def save(
+        self, *aggregates: BaseAggregate[UUID], context: CommandContext
+    ) -> Sequence[int]:
+        if self._saved:
+            raise RuntimeError("a command saves its aggregates once, in one append")
+        self._saved = True
+        return await self._repository.save(*aggregates, context=context)
+
+
 @dataclass
 class Writer:
     store: PostgresEventStore
@@ -121,20 +149,13 @@ class Writer:
         refuse_nul(command)
         context = self.context(request, actor)
         try:
-            async with self.store.transaction() as transaction:
-                if key is not None:
-                    stored = await self._claim(transaction, key)
-                    if stored is not None:
-                        return _response(stored, replayed=True)
-                result = await handler(
-                    command, context, TransactionAggregates(self.repository, transaction)
-                )
+            if key is None:
+                result = await handler(command, context, OneAppend(self.repository))
                 stored = Stored(status, msgspec.json.encode(result))
-                if key is not None:
-                    await self.keys.record(
-                        transaction.connection, key.principal, key.key, key.fingerprint, stored
-                    )
-                    await self.keys.prune(transaction.connection)
+            else:
+                stored, replayed = await self._once_per_key(key, handler, command, context, status)
+                if replayed:
+                    return _response(stored, replayed=True)
         except PermissionDenied:
             if sight is not None and not await sees_any(
                 self.repository,
@@ -145,6 +166,25 @@ class Writer:
                 raise NotFound("no such resource", code="not_found") from None
             raise
         return _response(stored)
+
+    async def _once_per_key(
+        self, key: _Key, handler: Handler[C], command: C, context: CommandContext, status: int
+    ) -> tuple[Stored, bool]:
+        """Run the command and record its response under the key in one transaction,
+        unless the key already has one: then that response, and True (replayed)."""
+        async with self.store.transaction() as transaction:
+            first = await self._claim(transaction, key)
+            if first is not None:
+                return first, True
+            result = await handler(
+                command, context, TransactionAggregates(self.repository, transaction)
+            )
+            stored = Stored(status, msgspec.json.encode(result))
+            await self.keys.record(
+                transaction.connection, key.principal, key.key, key.fingerprint, stored
+            )
+            await self.keys.prune(transaction.connection)
+        return stored, False
 
     async def _claim(self, transaction: StoreTransaction, key: _Key) -> Stored | None:
         """Hold the key until this transaction ends (a concurrent request with it waits
