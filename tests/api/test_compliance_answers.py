@@ -3,6 +3,7 @@ always the one the views give now, whoever asks and whatever changed."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from adapters.http.answers import Answers
+from adapters.http.answers import Answers, ViewStamps
 from adapters.http.api import Api
 from adapters.http.app import create_app
 from projections.organisation_tree import OrganisationTree
@@ -148,3 +149,46 @@ def test_answers_past_the_limit_are_forgotten_and_recomputed() -> None:
     assert (answers.get("a", 1), answers.get("b", 1), answers.get("c", 1)) == (None, None, b"1")
     answers.put("c", 2, b"123456789")  # replacing an answer frees its bytes first
     assert answers.get("c", 2) == b"123456789"
+
+
+class HeldPool:
+    """The pool, counting the statements sent through it; the first one's answer is
+    held back until ``let_go`` is set, as if it were slow to come back."""
+
+    def __init__(self, pool: asyncpg.Pool[Any]) -> None:
+        self.pool = pool
+        self.statements = 0
+        self.first_read = asyncio.Event()
+        self.let_go = asyncio.Event()
+
+    async def fetchval(self, *args: Any) -> Any:
+        self.statements += 1
+        value = await self.pool.fetchval(*args)
+        if self.statements == 1:
+            self.first_read.set()
+            await self.let_go.wait()
+        return value
+
+
+async def test_requests_share_a_read_of_the_view_stamps_but_never_one_sent_before_they_came(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    await pool.execute(
+        "INSERT INTO projection_checkpoints (name, transaction_id, position)"
+        " VALUES ('stamped_view', '0', 0)"
+    )
+    stamps, held = ViewStamps(["stamped_view"]), HeldPool(pool)
+    early = asyncio.create_task(stamps.read(held))  # type: ignore[arg-type]
+    await held.first_read.wait()  # read, not yet back
+    await pool.execute(
+        "UPDATE projection_checkpoints SET updated_at = now() WHERE name = 'stamped_view'"
+    )
+    late = [asyncio.create_task(stamps.read(held)) for _ in range(20)]  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    held.let_go.set()
+
+    before, after = await early, await asyncio.gather(*late)
+    assert held.statements == 2  # the twenty late ones shared the second read
+    assert all(stamp == after[0] for stamp in after)
+    assert after[0] != before  # none of them got the read sent before they came
+    assert await stamps.read(pool) == after[0]  # nothing changed since

@@ -15,7 +15,7 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from adapters.http.answers import Answers
+from adapters.http.answers import Answers, ViewStamps
 from adapters.http.auth import Authenticator
 from adapters.http.problems import ApiProblem
 from adapters.http.writes import Writer
@@ -26,8 +26,12 @@ from application.ports import Clock
 from domain.calendar import vietnam_date
 from domain.errors import NotFound
 from domain.permissions import Actor, can_read
+from projections.compliance import ComplianceRollup
+from projections.organisation_tree import OrganisationTree
 
 _POLL_SECONDS = 0.005
+COMPLIANCE_VIEWS = (ComplianceRollup.name, OrganisationTree.name)
+"""The views a compliance answer is read from: the counts, and the units' names."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,10 @@ class Api:
     wait_seconds: float = 2.0
     answers: Answers = field(default_factory=Answers)
     """Today's compliance answers, kept while their views stand still."""
+    paths: Answers = field(default_factory=Answers)
+    """The units' paths (JSON), kept the same way, for the sight check of a kept answer."""
+    stamps: ViewStamps = field(default_factory=lambda: ViewStamps(COMPLIANCE_VIEWS))
+    """Where the views a compliance answer is read from stand."""
 
     def today(self) -> date:
         return vietnam_date(self.clock.now())

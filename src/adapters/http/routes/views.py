@@ -10,15 +10,13 @@ import msgspec
 from litestar import Controller, MediaType, Response, get
 from litestar.params import FromPath, QueryParameter
 
-from adapters.http.answers import Answers
-from adapters.http.api import ApiService, Caller, MinPosition, in_sight, visible_path
+from adapters.http.api import Api, ApiService, Caller, MinPosition, in_sight, visible_path
 from adapters.http.problems import READ_PROBLEMS, ApiProblem, FieldError
 from adapters.store.database import Connection
 from adapters.store.time_travel import compliance_as_of
 from domain.permissions import Actor
 from projections import compliance
 from projections.deadlines import Deadline, open_deadlines
-from projections.organisation_tree import OrganisationTree
 
 
 class Counts(msgspec.Struct, frozen=True):
@@ -68,20 +66,6 @@ class Deadlines(msgspec.Struct, frozen=True):
 
 _MAX_WITHIN_DAYS = 3660
 
-_VIEWS = sorted([compliance.ComplianceRollup.name, OrganisationTree.name])
-"""The views a compliance answer is read from: the counts, and the units' names."""
-
-_UNIT_AND_VIEWS = """
-SELECT o.path, array(
-    SELECT c.xmin::text || ' ' || c.updated_at::text FROM projection_checkpoints c
-    WHERE c.name = ANY($2::text[]) ORDER BY c.name
-) AS views
-FROM org_units o WHERE o.id = $1
-"""
-"""The unit's path (for the sight check) and, for each of ``_VIEWS``, which transaction
-last wrote its checkpoint row and when it began: a view's rows change only in a
-transaction that writes its checkpoint row (a runner's batch, a rebuild's swap)."""
-
 
 class _Question(NamedTuple):
     organization_id: str
@@ -91,27 +75,36 @@ class _Question(NamedTuple):
     kind: str | None
 
 
-async def _today(
-    connection: Connection, answers: Answers, actor: Actor, question: _Question
-) -> bytes:
+async def _today(api: Api, actor: Actor, question: _Question, min_position: int | None) -> bytes:
     """Today's answer: read from the roll-up, or kept from the last time the views were
-    where they are now (``adapters.http.answers``)."""
-    row = await connection.fetchrow(_UNIT_AND_VIEWS, question.organization_id, _VIEWS)
-    in_sight(actor, question.organization_id, None if row is None else row["path"])
-    assert row is not None
-    views = tuple(row["views"])
-    answer = answers.get(question, views)
-    if answer is None:
+    where they are now (``adapters.http.answers``) — then without a connection of its
+    own: the unit's path is kept with the answer, and where the views stand is read
+    once for every request that came meanwhile."""
+    if min_position is not None:
+        async with api.store.pool.acquire() as connection:
+            await api.caught_up(connection, min_position)
+    stamps = await api.stamps.read(api.store.pool)  # first: nothing kept is older
+    unit = question.organization_id
+    kept_path = api.paths.get(unit, stamps)
+    if kept_path is not None:
+        in_sight(actor, unit, msgspec.json.decode(kept_path))
+        answer = api.answers.get(question, stamps)
+        if answer is not None:
+            return answer
+    async with api.store.pool.acquire() as connection:
+        if kept_path is None:
+            path = await visible_path(connection, actor, unit)
+            api.paths.put(unit, stamps, msgspec.json.encode(path))
         found = await compliance.unit_compliance(
             connection,
-            question.organization_id,
+            unit,
             question.day,
             year=question.year,
             field=question.field,
             kind=question.kind,
         )
         answer = await _answer(connection, question, found)
-        answers.put(question, views, answer)
+    api.answers.put(question, stamps, answer)
     return answer
 
 
@@ -189,17 +182,15 @@ class ViewsController(Controller):
                 errors=[FieldError("query.as_of", "must not be after today")],
             )
         question = _Question(organization_id, day, year, field, kind)
+        if day == today:
+            return _json(await _today(api, actor, question, min_position))
         async with api.store.pool.acquire() as connection:
             await api.caught_up(connection, min_position)
-            if day < today:
-                await visible_path(connection, actor, organization_id)
-                found = await compliance_as_of(
-                    connection, organization_id, day, year=year, field=field, kind=kind
-                )
-                answer = await _answer(connection, question, found)
-            else:
-                answer = await _today(connection, api.answers, actor, question)
-        return _json(answer)
+            await visible_path(connection, actor, organization_id)
+            found = await compliance_as_of(
+                connection, organization_id, day, year=year, field=field, kind=kind
+            )
+            return _json(await _answer(connection, question, found))
 
     @get(
         "/{organization_id:str}/deadlines",
