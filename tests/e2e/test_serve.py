@@ -174,14 +174,26 @@ def until_gone(pids: set[int], seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
+def with_workers(
+    serve: Any, workers: int, database_url: str, nats_url: str, nats_prefix: str
+) -> tuple[Any, int]:
+    """``khoagiao serve`` with that many HTTP processes, healthy: it and its port."""
+    port = free_port()
+    process = serve(
+        port,
+        database_url=database_url,
+        nats_url=nats_url,
+        nats_prefix=nats_prefix,
+        workers=str(workers),
+    )
+    wait_for_health(process, port)
+    return process, port
+
+
 async def test_workers_share_the_port_and_stop_with_the_service(
     serve: Any, database_url: str, nats_url: str, nats_prefix: str
 ) -> None:
-    port = free_port()
-    process = serve(
-        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="3"
-    )
-    wait_for_health(process, port)
+    process, port = with_workers(serve, 3, database_url, nats_url, nats_prefix)
     workers = workers_of(process)
     assert len(workers) == 2
 
@@ -197,11 +209,7 @@ async def test_workers_share_the_port_and_stop_with_the_service(
 async def test_a_worker_that_dies_stops_the_service(
     serve: Any, database_url: str, nats_url: str, nats_prefix: str
 ) -> None:
-    port = free_port()
-    process = serve(
-        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="2"
-    )
-    wait_for_health(process, port)
+    process, _ = with_workers(serve, 2, database_url, nats_url, nats_prefix)
     (worker,) = workers_of(process)
 
     os.kill(worker, signal.SIGKILL)
@@ -213,11 +221,7 @@ async def test_a_worker_that_dies_stops_the_service(
 async def test_workers_stop_when_serve_is_killed_outright(
     serve: Any, database_url: str, nats_url: str, nats_prefix: str
 ) -> None:
-    port = free_port()
-    process = serve(
-        port, database_url=database_url, nats_url=nats_url, nats_prefix=nats_prefix, workers="2"
-    )
-    wait_for_health(process, port)
+    process, _ = with_workers(serve, 2, database_url, nats_url, nats_prefix)
     workers = workers_of(process)
 
     process.kill()
