@@ -18,6 +18,7 @@ import msgspec
 
 from projections.base import Projected, Statement, execute_grouped, move_subtree_sql
 from projections.concerns import concerned_unit, stream_unit_after
+from projections.paths import UnitPaths
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_index (
@@ -105,7 +106,7 @@ class AuditIndex:
                 path = paths.register(event.slug, event.parent)
                 changes.append((_REGISTER, (event.slug, projected.stream_id, path)))
             elif name == "Organisation.Moved":
-                paths.move(unit, event.parent)
+                paths.move_under(unit, event.parent)
                 changes.append((_MOVE, (projected.stream_id, event.parent)))
             rows.append(
                 (
@@ -151,42 +152,25 @@ async def _paths_before(
     return {row[0]: list(row[1]) for row in rows}
 
 
-class _Paths:
+class _Paths(UnitPaths):
     """The paths of the units a batch needs, changed in memory as its registrations
     and moves change them in ``audit_units``."""
 
-    def __init__(self, paths: dict[str, list[str]]) -> None:
-        self._paths: dict[str, list[str]] = {}
-        self._below: dict[str, set[str]] = {}
-        """For each unit, the units held here whose paths run through it."""
-        for unit, path in paths.items():
-            self._set(unit, path)
-
     def of(self, unit: str) -> list[str]:
         """Its path; a unit the table lacks stands alone."""
-        return self._paths.get(unit) or [unit]
+        return self.get(unit) or [unit]
 
     def register(self, unit: str, parent: str | None) -> list[str]:
         """The new unit's path: its parent's, and itself."""
-        self._set(unit, [*self.of(parent), unit] if parent else [unit])
-        return self._paths[unit]
+        path = [*self.of(parent), unit] if parent else [unit]
+        self.set(unit, path)
+        return path
 
-    def move(self, unit: str | None, parent: str) -> None:
+    def move_under(self, unit: str | None, parent: str) -> None:
         """As ``_MOVE``: the unit and every unit below it take the new parent's path
         (none when the table lacks the parent) in place of the unit's ancestors."""
-        if unit is None:
-            return
-        target = self._paths.get(parent, [])
-        for other in list(self._below.get(unit, ())):
-            path = self._paths[other]
-            self._set(other, target + path[path.index(unit) :])
-
-    def _set(self, unit: str, path: list[str]) -> None:
-        for above in self._paths.get(unit, []):
-            self._below[above].discard(unit)
-        self._paths[unit] = path
-        for above in path:
-            self._below.setdefault(above, set()).add(unit)
+        if unit is not None:
+            self.move(unit, self.get(parent) or [])
 
 
 class AuditEntry(msgspec.Struct, frozen=True):

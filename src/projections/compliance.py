@@ -44,7 +44,12 @@ documents, ``_json``), which answers the rows that came down to zero; a second
 deletes them by ``ctid``. When a unit moves (a merger), its subtree counts — as stored
 under its old parent, plus what this batch has added so far — leave the places on its
 old path that are not on its new one and join the new ones; its own row changes key
-with its parent, and its emptied row under the old parent goes.
+with its parent, and its emptied row under the old parent goes. A batch makes its moves
+in memory: it loads the paths of the units it moves and of every unit below them, and
+their subtree counts, with the rest of what it needs, and writes the paths as they end
+up once, with its rows. (A merger moves thousands of units; one statement each way per
+move was most of the roll-up's round trips: rebuilding it alone over the 0.2 national
+data set, 9,098 moves, took 18.1 s and 10.3 s of Python CPU, now 12.6 s and 5.5 s.)
 
 The projection keeps its own copy of the paths and of each assignment's state, so it
 never depends on another projection having caught up.
@@ -64,6 +69,7 @@ import msgspec
 from domain.assignment import Assignment
 from domain.organisation import Organisation
 from projections.base import Projected, topics
+from projections.paths import UnitPaths
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup_units (
@@ -212,8 +218,18 @@ class _Batch:
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
-        self.paths: dict[str, list[str]] = {}
-        self.new_units: dict[str, tuple[UUID, str | None]] = {}
+        self.paths = UnitPaths({})
+        self.new_units: dict[str, UUID] = {}
+        """Units registered in this batch, with their streams."""
+        self.parents: dict[str, str | None] = {}
+        """The parents of the units registered or moved in this batch."""
+        self.repathed: set[str] = set()
+        """Units of the table whose paths this batch's moves changed."""
+        self.unit_of_stream: dict[UUID, str] = {}
+        """The units this batch moves, by stream."""
+        self.stored: dict[str, Deltas] = {}
+        """Each moved unit's subtree counts as the table holds them under its parent,
+        until its first move in the batch takes them along."""
         self.tracked: dict[UUID, Tracked] = {}
         self.changed: set[UUID] = set()
         self.pending: defaultdict[str, Deltas] = defaultdict(dict)
@@ -226,8 +242,10 @@ class _Batch:
         """Where units were before they moved: their emptied rows go."""
 
     async def load(self, events: Sequence[Projected]) -> None:
-        """The assignment states the batch will need and the paths of their assignees,
-        of the units its events name and of the units it moves, in two queries."""
+        """The assignment states the batch will need; the paths of their assignees, of
+        the units its events name and of the units it moves and everything below them
+        (so that the batch's moves can be made in memory); and the subtree counts of
+        the units it moves: three queries."""
         units: set[str] = set()
         ids: set[UUID] = set()
         moved: set[UUID] = set()
@@ -243,18 +261,24 @@ class _Batch:
         for row in await self.connection.fetch(_TRACKED, list(ids)):
             self.tracked[row[0]] = Tracked(*row)
             units.add(row[1])
-        for row in await self.connection.fetch(
-            "SELECT id, path FROM rollup_units WHERE id = ANY($1) OR stream_id = ANY($2)",
-            list(units),
-            list(moved),
-        ):
-            self.paths[row[0]] = list(row[1])
+        for row in await self.connection.fetch(_PATHS, list(units), list(moved)):
+            self.paths.set(row[0], list(row[1]))
+        if moved:
+            for stream_id, unit, *rest, count in await self.connection.fetch(
+                _MOVED_ROWS, list(moved), ROOT
+            ):
+                self.unit_of_stream[stream_id] = unit
+                counts = self.stored.setdefault(unit, {})
+                if count:
+                    counts[tuple(rest)] = count
 
     async def register(self, projected: Projected) -> None:
         event = projected.event
         parent_path = await self.path(event.parent) if event.parent else []
-        self.paths[event.slug] = [*parent_path, event.slug]
-        self.new_units[event.slug] = (projected.stream_id, event.parent)
+        self.paths.set(event.slug, [*parent_path, event.slug])
+        self.new_units[event.slug] = projected.stream_id
+        self.parents[event.slug] = event.parent
+        self.unit_of_stream[projected.stream_id] = event.slug
         self.placed.add(event.slug)
 
     def assignment(self, projected: Projected, name: str) -> None:
@@ -295,71 +319,73 @@ class _Batch:
         self.pending.clear()
 
     async def path(self, unit: str) -> list[str]:
-        if unit not in self.paths:
+        """The unit's path as it stands at this point of the batch. One not loaded is
+        read from the table, which is right: the batch moves only loaded units and the
+        units below them, all loaded too."""
+        known = self.paths.get(unit)
+        if known is None:
             found = await self.connection.fetchval(
                 "SELECT path FROM rollup_units WHERE id = $1", unit
             )
-            self.paths[unit] = list(found) if found else [unit]
-        return self.paths[unit]
+            known = list(found) if found else [unit]
+            self.paths.set(unit, known)
+        return known
 
     async def move(self, stream_id: UUID, parent: str) -> None:
         """Shift the unit's subtree counts — as stored, plus what this batch has added
-        so far — from the places on its old path to those on its new one; then rewrite
-        the paths below it, in the table and in the paths this batch remembers."""
-        await self._flush_units()
+        so far — from the places on its old path to those on its new one; then give it
+        and the units below it their new paths (written to the table with the batch)."""
         await self.spread()
-        rows = await self.connection.fetch(_SUBTREE_ROWS, stream_id, ROOT)
-        unit = rows[0]["id"]
+        unit = self.unit_of_stream[stream_id]
         old_path = await self.path(unit)
         new_path = [*(await self.path(parent)), unit]
         old_places, new_places = set(_places(old_path)), set(_places(new_path))
         totals = dict(self.subtree.get(_places(old_path)[-1], {}))
-        for row in rows:
-            if row["count"]:
-                rest = (row["year"], row["field"], row["kind"], row["state"], row["due_on"])
-                totals[rest] = totals.get(rest, 0) + row["count"]
+        _add_counts(totals, self.stored.pop(unit, {}), 1)
         for place in old_places - new_places:
             _add_counts(self.subtree[place], totals, -1)
         for place in new_places - old_places:
             _add_counts(self.subtree[place], totals, 1)
         self.left.add(_places(old_path)[-1])
         self.placed.add(unit)
-        for below in await self.connection.fetch(
-            """
-            UPDATE rollup_units SET path = $2::text[] || path[$3:],
-                parent = CASE WHEN id = $1 THEN $4 ELSE parent END
-            WHERE path @> ARRAY[$1::text]
-            RETURNING id, path
-            """,
-            unit,
-            new_path,
-            len(old_path) + 1,
-            parent,
-        ):
-            self.paths[below["id"]] = list(below["path"])
+        self.parents[unit] = parent
+        self.repathed.update(self.paths.move(unit, new_path[:-1]))
 
-    async def _flush_units(self) -> None:
-        if not self.new_units:
-            return
-        units = list(self.new_units)
-        await self.connection.execute(
-            """
-            INSERT INTO rollup_units (id, stream_id, parent, path)
-            SELECT u.id, u.stream_id, u.parent, string_to_array(u.path, '/')
-            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
-                AS u(id, stream_id, parent, path)
-            """,
-            units,
-            [self.new_units[u][0] for u in units],
-            [self.new_units[u][1] for u in units],
-            ["/".join(self.paths[u]) for u in units],  # slugs never hold a slash
-        )
-        self.new_units.clear()
+    async def _write_units(self) -> None:
+        """The units registered in this batch, and the new paths (and parents) of those
+        its moves changed, as they stand at its end."""
+        new = list(self.new_units)
+        if new:
+            await self.connection.execute(
+                """
+                INSERT INTO rollup_units (id, stream_id, parent, path)
+                SELECT u.id, u.stream_id, u.parent, string_to_array(u.path, '/')
+                FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
+                    AS u(id, stream_id, parent, path)
+                """,
+                new,
+                [self.new_units[u] for u in new],
+                [self.parents[u] for u in new],
+                ["/".join(self.paths.get(u) or [u]) for u in new],  # slugs hold no slash
+            )
+        changed = [u for u in self.repathed if u not in self.new_units]
+        if changed:
+            await self.connection.execute(
+                """
+                UPDATE rollup_units AS u
+                SET path = string_to_array(x.path, '/'), parent = coalesce(x.parent, u.parent)
+                FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, parent, path)
+                WHERE u.id = x.id
+                """,
+                changed,
+                [self.parents.get(u) for u in changed],
+                ["/".join(self.paths.get(u) or [u]) for u in changed],
+            )
 
     async def flush(self) -> None:
         """Write the batch in one statement (the assignments, then each table's
         deltas), then delete in another the rows that came down to nothing."""
-        await self._flush_units()
+        await self._write_units()
         await self.spread()
         own = [
             (org, *rest, delta)
@@ -371,7 +397,7 @@ class _Batch:
             for place, deltas in self.subtree.items()
             for rest, delta in _nonzero(deltas)
         ]
-        placed = {_places(self.paths[unit])[-1] for unit in self.placed}
+        placed = {_places(self.paths.get(unit) or [unit])[-1] for unit in self.placed}
         left = self.left - placed
         emptied = await self.connection.fetch(
             _WRITE,
@@ -450,14 +476,22 @@ DELETE FROM compliance_children WHERE ctid = ANY($3::tid[])
 """The rows a batch emptied, found where they are rather than searched by key: zero
 counts, and the rows of places their units left."""
 
-_SUBTREE_ROWS = """
-SELECT u.id, r.year, r.field, r.kind, r.state, r.due_on, r.count
+_PATHS = """
+SELECT id, path FROM rollup_units
+WHERE id = ANY($1)
+   OR path && (SELECT coalesce(array_agg(id), '{}') FROM rollup_units WHERE stream_id = ANY($2))
+"""
+"""The paths of the units named ($1), and of the units moved (by stream, $2) and of
+every unit below them."""
+
+_MOVED_ROWS = """
+SELECT u.stream_id, u.id, r.year, r.field, r.kind, r.state, r.due_on, r.count
 FROM rollup_units u
 LEFT JOIN compliance_subtree r ON r.parent = coalesce(u.parent, $2) AND r.org = u.id
-WHERE u.stream_id = $1
+WHERE u.stream_id = ANY($1)
 """
-"""A unit (by stream) and its subtree rows under its parent: at least one row, with
-nulls when none."""
+"""Each unit moved (by stream) and its subtree rows under its parent: at least one row
+each, with nulls when it has none."""
 
 
 def _places(path: Sequence[str]) -> list[Place]:

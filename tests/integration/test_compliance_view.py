@@ -22,6 +22,7 @@ from application.commands import (
     SubmitReport,
     TaskInput,
 )
+from application.results import DocumentIssued
 from domain.calendar import Recurrence
 from domain.permissions import Role
 from domain.task import TaskKind
@@ -86,6 +87,23 @@ async def test_a_unit_reads_itself_its_subtree_and_each_child(
     assert other_field.subtree == Counts() and other_year.subtree == Counts()
 
 
+async def reported_and_accepted(
+    cascade: Cascade, issued: DocumentIssued, ward: str, day: date
+) -> None:
+    """The ward's assignment of the city's document reported on ``day``, and accepted."""
+    assignment = next(a.id for a in issued.tasks[0].assignments if a.assignee_id == ward)
+    await handle.submit_report(
+        SubmitReport(assignment_id=assignment, summary="Báo cáo", effective_on=day),
+        as_unit(ward, day, Role.REPORTER),
+        cascade.aggregates,
+    )
+    await handle.accept_submission(
+        AcceptSubmission(assignment_id=assignment, effective_on=day),
+        as_unit("btg-hai-phong", day),
+        cascade.aggregates,
+    )
+
+
 async def test_children_totals_follow_the_units_a_merger_and_a_move_carry(
     store: PostgresEventStore, pool: asyncpg.Pool[Any], wakeup: LogWakeup, database_url: str
 ) -> None:
@@ -98,18 +116,7 @@ async def test_children_totals_follow_the_units_a_merger_and_a_move_carry(
         date(2024, 3, 1),
         report_task(*wards, "btg-ngo-quyen", "btg-le-chan", due=date(2024, 3, 10)),
     )
-    done = next(a.id for a in issued.tasks[0].assignments if a.assignee_id == "phuong-may-to")
-    sent = date(2024, 3, 8)
-    await handle.submit_report(
-        SubmitReport(assignment_id=done, summary="Báo cáo", effective_on=sent),
-        as_unit("phuong-may-to", sent, Role.REPORTER),
-        cascade.aggregates,
-    )
-    await handle.accept_submission(
-        AcceptSubmission(assignment_id=done, effective_on=sent),
-        as_unit("btg-hai-phong", sent),
-        cascade.aggregates,
-    )
+    await reported_and_accepted(cascade, issued, "phuong-may-to", date(2024, 3, 8))
     runner = ProjectionRunner(ComplianceRollup(), store, wakeup, database_url, batch_size=2)
     day = date(2024, 3, 11)
     overdue, on_time = Counts(assigned=1, open_overdue=1), Counts(assigned=1, done_on_time=1)
@@ -159,6 +166,13 @@ async def test_children_totals_follow_the_units_a_merger_and_a_move_carry(
     centre = await read("btg-tw")
     assert centre.children == {"btg-binh-dinh": le_chan, "btg-hai-phong": Counts()}
     assert centre.subtree == le_chan
+    # A ward of Lê Chân reports after the move: it counts in its new province alone
+    # (the ward moved with Lê Chân, its path with it).
+    await reported_and_accepted(cascade, issued, "phuong-lac-vien", date(2024, 3, 12))
+    le_chan = Counts(assigned=4, done_on_time=1, done_late=1, open_overdue=2)
+    assert (await read("btg-binh-dinh")).children == {"btg-le-chan": le_chan}
+    assert (await read("btg-hai-phong")).subtree == Counts()
+    centre = await read("btg-tw")
     # A filter that keeps every task answers the same; one that keeps none lists the
     # children with nothing.
     assert await read("btg-tw", year=2024, kind="periodic_report") == centre
