@@ -226,7 +226,7 @@ class _Batch:
         self.repathed: set[str] = set()
         """Units of the table whose paths this batch's moves changed."""
         self.unit_of_stream: dict[UUID, str] = {}
-        """The units this batch moves, by stream."""
+        """The units this batch moves or registers, by stream."""
         self.stored: dict[str, Deltas] = {}
         """Each moved unit's subtree counts as the table holds them under its parent,
         until its first move in the batch takes them along."""
