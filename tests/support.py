@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -59,3 +61,12 @@ class SettableClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+async def stopped(*tasks: asyncio.Task[None]) -> None:
+    """Cancel the tasks, then wait for each to end (a runner, a relay)."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

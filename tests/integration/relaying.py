@@ -20,6 +20,7 @@ from adapters.store.event_store import PostgresEventStore
 from adapters.store.projection_runner import ProjectionRunner, lag
 from adapters.store.wakeup import LogWakeup
 from projections.audit_index import AuditIndex
+from tests.support import stopped
 
 _prefixes = itertools.count(1)
 
@@ -44,11 +45,7 @@ async def background(*runs: Any) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(*tasks)
 
 
 @asynccontextmanager

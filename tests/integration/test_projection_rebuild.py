@@ -6,7 +6,6 @@ checkpoint (what ``projections status`` and /health show) is right after it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from projections.base import Projected, Projection, schema_fingerprint
 from projections.compliance import ComplianceRollup
 from tests.integration.cascade import Cascade
 from tests.integration.projection_tables import activity, snapshot
+from tests.support import stopped
 
 
 @pytest.fixture
@@ -105,11 +105,7 @@ async def test_every_view_rebuilt_while_its_runner_works_and_writes_go_on_equals
         assert not [t for t in tasks if t.done()], "a runner died"
         rebuilt_under_load = await live(pool)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(*tasks)
 
     assert rebuilt_under_load == await from_zero(pool, store, database_url)
     async with pool.acquire() as connection:
@@ -268,12 +264,6 @@ async def run_until_current(
     raise AssertionError(f"{runner.projection.name} did not become current")
 
 
-async def stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 @pytest.fixture
 async def rollup(
     cascade: Cascade, store: PostgresEventStore, wakeup: LogWakeup, database_url: str
@@ -313,7 +303,7 @@ async def test_a_view_another_version_built_is_rebuilt_before_the_runner_follows
         async with pool.acquire() as connection:
             followed = await snapshot(connection, rollup)
     finally:
-        await stop(task)
+        await stopped(task)
 
     assert followed["compliance_children"], "the rebuilt view has the table it lacked"
     await rebuild(rollup, store, database_url)
@@ -336,7 +326,7 @@ async def test_a_view_this_version_built_is_followed_as_it_is(
         await activity(cascade, 1)
         await caught_up(pool, [rollup.name])
     finally:
-        await stop(task)
+        await stopped(task)
     assert await rollup_table(pool) == built  # the same table: no rebuild
     assert await checkpoint(pool, rollup.name) > before
 
@@ -353,5 +343,5 @@ async def test_a_new_revision_of_a_projection_rebuilds_its_view(
     assert schema_fingerprint(revised) != schema_fingerprint(rollup)
     built = await rollup_table(pool)
     runner = ProjectionRunner(revised, store, wakeup, database_url)
-    await stop(await run_until_current(runner, pool))
+    await stopped(await run_until_current(runner, pool))
     assert await rollup_table(pool) != built

@@ -6,7 +6,6 @@ exactly once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from typing import Any
@@ -32,7 +31,7 @@ from projections.organisation_tree import OrganisationTree
 from tests.integration.cascade import Cascade
 from tests.integration.projection_tables import activity, snapshot
 from tests.integration.test_projection_rebuild import caught_up, from_zero, live
-from tests.support import append_to, metadata
+from tests.support import append_to, metadata, stopped
 
 
 @pytest.fixture
@@ -151,11 +150,7 @@ async def test_runners_at_different_checkpoints_on_one_log_end_equal_to_their_re
         assert not [t for t in tasks if t.done() and not t.cancelled()], "a runner died"
         followed = await views(pool, projections)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(*tasks)
 
     for projection in projections:
         await rebuild(projection, store, database_url)
