@@ -366,7 +366,7 @@ class _Batch:
                 new,
                 [self.new_units[u] for u in new],
                 [self.parents[u] for u in new],
-                ["/".join(self.paths.get(u) or [u]) for u in new],  # slugs hold no slash
+                [self._stored_path(u) for u in new],
             )
         changed = [u for u in self.repathed if u not in self.new_units]
         if changed:
@@ -379,8 +379,13 @@ class _Batch:
                 """,
                 changed,
                 [self.parents.get(u) for u in changed],
-                ["/".join(self.paths.get(u) or [u]) for u in changed],
+                [self._stored_path(u) for u in changed],
             )
+
+    def _stored_path(self, unit: str) -> str:
+        """The unit's path as it ends the batch, for ``string_to_array(path, '/')``:
+        slugs hold no slash."""
+        return "/".join(self.paths.get(unit) or [unit])
 
     async def flush(self) -> None:
         """Write the batch in one statement (the assignments, then each table's
