@@ -48,12 +48,18 @@ async def snapshot(
     return found
 
 
+def document_number() -> str:
+    """A number no other document of the test session's log has: tests share a database,
+    and the city may issue a number only once a term."""
+    return f"{next(_numbers)}-HD/BTGTU"
+
+
 async def activity(cascade: Cascade, documents: int, day: date = date(2024, 3, 1)) -> None:
     """Guidance issued to the units below the city, each reporting; half accepted."""
     for n in range(documents):
         issued = await cascade.issue(
             "btg-hai-phong",
-            f"{next(_numbers)}-HD/BTGTU",
+            document_number(),
             day,
             report_task(*UNITS[: 1 + n % len(UNITS)], due=day + timedelta(days=10)),
         )

@@ -27,7 +27,7 @@ from domain.organisation import Kind, Level
 from projections import all_projections
 from projections.base import Projection
 from tests.integration.cascade import Cascade, as_admin, as_unit, report_task
-from tests.integration.projection_tables import activity, snapshot
+from tests.integration.projection_tables import activity, document_number, snapshot
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ async def history(store: PostgresEventStore, pool: asyncpg.Pool[Any]) -> None:
     )
     issued = await cascade.issue(
         "btg-hai-phong",
-        "90-HD/BTGTU",
+        document_number(),
         date(2025, 8, 1),
         report_task("phuong-may-to", "phuong-moi", due=date(2025, 9, 1)),
     )
