@@ -107,7 +107,14 @@ def serve(tmp_path: Path) -> Iterator[Any]:
 
 def stop(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    if process.wait(timeout=30) != 0:
+        raise AssertionError(f"khoagiao serve exited {process.returncode}: {stderr_tail(process)}")
+
+
+def stderr_tail(process: subprocess.Popen[str]) -> str:
+    """The end of what a stopped ``serve`` (and its workers) wrote to stderr."""
+    _, err = process.communicate()
+    return err[-4000:]
 
 
 async def test_serve_runs_on_embedded_servers_keeps_data_and_leaves_no_orphans(
